@@ -1,0 +1,277 @@
+"""The layer catalog: every data source is a validated record read from ``layers/*.toml``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from geomap.errors import CatalogError
+
+#: The kinds of layer geomap knows, each with its normalized schema (see ``geomap.schema``).
+KINDS = (
+    "regions",
+    "data_centers",
+    "electricity_prices",
+    "cables",
+    "landing_points",
+    "mining",
+)
+
+#: Formats a record may declare for its files.
+FORMATS = ("geojson", "json", "csv", "xlsx", "zip", "table")
+
+_REQUIRED = ("name", "kind", "title", "license", "attribution", "citation", "format", "loader")
+_OPTIONAL = (
+    "urls",
+    "item_url_template",
+    "path",
+    "license_url",
+    "homepage",
+    "year",
+    "years",
+    "description",
+    "notes",
+    "sha256",
+    "fields",
+    "check",
+    "options",
+)
+
+
+def layers_dir() -> Path:
+    """Folder that holds the source records and curated tables.
+
+    ``GEOMAP_LAYERS_DIR`` overrides it; the default is ``layers/`` beside the package.
+    """
+    env = os.environ.get("GEOMAP_LAYERS_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "layers"
+
+
+def normalize_name(name: str) -> str:
+    """Forgiving key for lookups: lower case, with ``. , - _ / space`` removed.
+
+    >>> normalize_name("Epoch-GPU_Clusters")
+    'epochgpuclusters'
+    """
+    return re.sub(r"[\s.,\-_/]+", "", name.lower())
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the loaded data must look like (as geodatasets' ``nrows``/``geometry_type``)."""
+
+    min_features: int = 1
+    max_features: int | None = None
+    geometry_types: tuple[str, ...] = ()
+    required_fields: tuple[str, ...] = ()
+    #: Fields the raw file must carry, checked on download (before the file enters the cache).
+    raw_fields: tuple[str, ...] = ()
+    #: Minimum and maximum number of raw records (features / rows) accepted on download.
+    raw_min: int | None = None
+    raw_max: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One data source of one layer, as declared in a ``layers/*.toml`` record.
+
+    Built only through :meth:`from_mapping`, which checks the keys; instances are immutable.
+    """
+
+    name: str
+    kind: str
+    title: str
+    license: str
+    attribution: str
+    citation: str
+    format: str
+    loader: str
+    urls: tuple[str, ...] = ()
+    item_url_template: str | None = None
+    path: str | None = None
+    license_url: str | None = None
+    homepage: str | None = None
+    year: int | None = None
+    years: tuple[int, int] | None = None
+    description: str = ""
+    notes: str = ""
+    sha256: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    fields: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    check: Check = field(default_factory=Check)
+    record_file: str = ""
+    digest: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], record_file: str = "<memory>") -> Source:
+        """Validate a raw record and build a :class:`Source`.
+
+        Raises
+        ------
+        CatalogError
+            Naming the record file and the offending key.
+        """
+        where = f"{record_file}"
+        missing = [k for k in _REQUIRED if not data.get(k)]
+        if missing:
+            raise CatalogError(f"{where}: missing required key(s) {', '.join(missing)}")
+        unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
+        if unknown:
+            raise CatalogError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        if data["kind"] not in KINDS:
+            raise CatalogError(f"{where}: kind {data['kind']!r} is not one of {', '.join(KINDS)}")
+        if data["format"] not in FORMATS:
+            raise CatalogError(
+                f"{where}: format {data['format']!r} is not one of {', '.join(FORMATS)}"
+            )
+        urls = tuple(data.get("urls", ()))
+        if data["format"] == "table":
+            if not data.get("path"):
+                raise CatalogError(f"{where}: a curated table needs 'path'")
+        elif not urls:
+            raise CatalogError(f"{where}: a downloaded source needs 'urls'")
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+/\S*$", url):
+                raise CatalogError(f"{where}: url {url!r} is not an absolute http(s) URL")
+        template = data.get("item_url_template")
+        if template is not None and "{id}" not in template:
+            raise CatalogError(f"{where}: item_url_template must contain '{{id}}'")
+        years = data.get("years")
+        if years is not None:
+            if len(years) != 2 or int(years[0]) > int(years[1]):
+                raise CatalogError(f"{where}: years must be [first, last], got {years!r}")
+            years = (int(years[0]), int(years[1]))
+        check_data = dict(data.get("check", {}))
+        try:
+            check = Check(
+                min_features=int(check_data.pop("min_features", 1)),
+                max_features=check_data.pop("max_features", None),
+                geometry_types=tuple(check_data.pop("geometry_types", ())),
+                required_fields=tuple(check_data.pop("required_fields", ())),
+                raw_fields=tuple(check_data.pop("raw_fields", ())),
+                raw_min=check_data.pop("raw_min", None),
+                raw_max=check_data.pop("raw_max", None),
+            )
+        except (TypeError, ValueError) as exc:
+            raise CatalogError(f"{where}: bad [check] table: {exc}") from exc
+        if check_data:
+            raise CatalogError(f"{where}: unknown [check] key(s) {', '.join(sorted(check_data))}")
+        digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()[:16]
+        return cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            title=str(data["title"]),
+            license=str(data["license"]),
+            attribution=str(data["attribution"]),
+            citation=str(data["citation"]),
+            format=str(data["format"]),
+            loader=str(data["loader"]),
+            urls=urls,
+            item_url_template=template,
+            path=data.get("path"),
+            license_url=data.get("license_url"),
+            homepage=data.get("homepage"),
+            year=int(data["year"]) if data.get("year") is not None else None,
+            years=years,
+            description=str(data.get("description", "")),
+            notes=str(data.get("notes", "")),
+            sha256=_freeze(dict(data.get("sha256", {}))),
+            fields=_freeze(dict(data.get("fields", {}))),
+            options=_freeze(dict(data.get("options", {}))),
+            check=check,
+            record_file=record_file,
+            digest=digest,
+        )
+
+    @property
+    def is_curated(self) -> bool:
+        """True for tables geomap ships itself (``format = "table"``)."""
+        return self.format == "table"
+
+    def table_path(self) -> Path:
+        """Absolute path of a curated table."""
+        if not self.path:
+            raise CatalogError(f"{self.record_file}: source {self.name!r} has no 'path'")
+        return layers_dir() / self.path
+
+
+class Catalog(Mapping[str, Source]):
+    """All source records, looked up forgivingly by name."""
+
+    def __init__(self, sources: list[Source]):
+        self._sources: dict[str, Source] = {}
+        self._keys: dict[str, str] = {}
+        for src in sources:
+            key = normalize_name(src.name)
+            if key in self._keys:
+                raise CatalogError(
+                    f"{src.record_file}: layer name {src.name!r} is already used by "
+                    f"{self._sources[self._keys[key]].record_file}"
+                )
+            self._sources[src.name] = src
+            self._keys[key] = src.name
+
+    def __getitem__(self, name: str) -> Source:
+        real = self._keys.get(normalize_name(name))
+        if real is None:
+            raise KeyError(name)
+        return self._sources[real]
+
+    def get_source(self, name: str) -> Source:
+        """Like ``catalog[name]`` but with an error that lists the valid names."""
+        try:
+            return self[name]
+        except KeyError:
+            raise CatalogError(
+                f"unknown layer {name!r}; known layers: {', '.join(sorted(self._sources))}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def by_kind(self, kind: str) -> list[Source]:
+        """Sources of one kind, in name order."""
+        if kind not in KINDS:
+            raise CatalogError(f"unknown kind {kind!r}; kinds are {', '.join(KINDS)}")
+        return [s for s in self._sources.values() if s.kind == kind]
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read and validate every ``*.toml`` record in ``directory`` (default: :func:`layers_dir`).
+
+    >>> cat = load_catalog()
+    >>> cat["NE admin0"].kind
+    'regions'
+    """
+    directory = directory or layers_dir()
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise CatalogError(f"{directory}: no layer records (*.toml) found")
+    sources = []
+    for path in files:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
+        sources.append(Source.from_mapping(data, record_file=str(path)))
+    return Catalog(sources)

@@ -1,0 +1,363 @@
+"""Downloads into the local cache: mirror redirection, retries, content checks, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import requests
+from tqdm.auto import tqdm
+
+from geomap import __version__
+from geomap.catalog import Check
+from geomap.errors import DataUnavailableError, DownloadError
+
+#: Seconds to wait for a connection and for each read of the body.
+TIMEOUT_S = (10.0, 60.0)
+#: Attempts per URL (the first try plus retries) for failures a retry can cure.
+ATTEMPTS = 4
+#: First back-off pause in seconds; doubled after each failed attempt.
+BACKOFF_S = 0.5
+#: Bodies larger than this get a byte progress bar.
+PROGRESS_MIN_BYTES = 256 * 1024
+
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+def cache_dir() -> Path:
+    """Root of the cache: ``GEOMAP_CACHE_DIR`` or the user cache dir (platformdirs)."""
+    env = os.environ.get("GEOMAP_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("geomap", appauthor=False))
+
+
+def mirror_base() -> str | None:
+    """Base URL of a mirror (``GEOMAP_MIRROR``), laid out as ``<base>/<host>/<path>``."""
+    base = os.environ.get("GEOMAP_MIRROR", "").strip()
+    return base.rstrip("/") or None
+
+
+def resolve_url(url: str) -> str:
+    """The URL actually requested: the canonical one, or its mirror copy.
+
+    >>> os.environ["GEOMAP_MIRROR"] = "http://127.0.0.1:8000"
+    >>> resolve_url("https://epoch.ai/data/gpu_clusters.csv")
+    'http://127.0.0.1:8000/epoch.ai/data/gpu_clusters.csv'
+    >>> del os.environ["GEOMAP_MIRROR"]
+    """
+    base = mirror_base()
+    if not base:
+        return url
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{base}/{parts.netloc}{parts.path}{query}"
+
+
+def raw_path(url: str) -> Path:
+    """Where the body of ``url`` is cached: ``<cache>/raw/<host>/<path>`` (query dropped)."""
+    parts = urlsplit(url)
+    rel = unquote(parts.path).lstrip("/") or "index"
+    if rel.endswith("/"):
+        rel += "index"
+    path = cache_dir() / "raw" / parts.netloc / rel
+    # Guard against '..' in a path escaping the cache.
+    root = (cache_dir() / "raw").resolve()
+    if root not in path.resolve().parents:
+        raise DownloadError(f"{url}: path escapes the cache")
+    return path
+
+
+def make_session() -> requests.Session:
+    """A session with geomap's User-Agent (retries are done by :func:`fetch_url`)."""
+    session = requests.Session()
+    session.headers["User-Agent"] = f"geomap/{__version__} (+https://github.com/geomap)"
+    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def is_cached(url: str) -> bool:
+    """True when a verified copy of ``url`` is in the cache."""
+    path = raw_path(url)
+    side = _sidecar(path)
+    if not (path.is_file() and side.is_file()):
+        return False
+    return side.read_text().strip() == sha256_file(path)
+
+
+# ---------------------------------------------------------------- content checks
+
+
+def check_content(path: Path, fmt: str, check: Check | None, what: str) -> int | None:
+    """Check that a downloaded file parses as ``fmt`` and matches ``check``.
+
+    Returns the number of raw records (features or rows) where that is defined.
+
+    Raises
+    ------
+    DownloadError
+        Naming ``what`` (the URL) and the problem.
+    """
+    check = check or Check()
+    count: int | None = None
+    try:
+        if fmt in ("geojson", "json"):
+            with open(path, "rb") as fh:
+                data = json.load(fh)
+            if fmt == "geojson":
+                if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+                    raise DownloadError(f"{what}: not a GeoJSON FeatureCollection")
+                feats = data.get("features") or []
+                count = len(feats)
+                _require_keys(
+                    (f.get("properties") or {} for f in feats[:50]), check.raw_fields, what
+                )
+            elif isinstance(data, list) and len(data) == 2 and isinstance(data[1], list):
+                count = len(data[1])  # World Bank API envelope: [header, records]
+                _require_keys(data[1][:50], check.raw_fields, what)
+            elif isinstance(data, dict):
+                _require_keys([data], check.raw_fields, what)
+        elif fmt == "csv":
+            import pandas as pd
+
+            frame = pd.read_csv(path, low_memory=False)
+            count = len(frame)
+            missing = [c for c in check.raw_fields if c not in frame.columns]
+            if missing:
+                raise DownloadError(f"{what}: CSV lacks column(s) {', '.join(missing)}")
+        elif fmt == "xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True)
+            count = sum(ws.max_row or 0 for ws in book.worksheets)
+            book.close()
+        elif fmt == "zip":
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+                if bad:
+                    raise DownloadError(f"{what}: ZIP member {bad} is corrupt")
+                names = zf.namelist()
+            missing = [c for c in check.raw_fields if c not in names]
+            if missing:
+                raise DownloadError(f"{what}: ZIP lacks member(s) {', '.join(missing)}")
+    except DownloadError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        raise DownloadError(f"{what}: body is not valid {fmt}: {exc}") from exc
+    except Exception as exc:  # openpyxl and pandas raise a zoo of parser errors
+        raise DownloadError(f"{what}: body is not valid {fmt}: {type(exc).__name__}: {exc}") from exc
+    if count is not None:
+        if check.raw_min is not None and count < check.raw_min:
+            raise DownloadError(f"{what}: {count} records, expected at least {check.raw_min}")
+        if check.raw_max is not None and count > check.raw_max:
+            raise DownloadError(f"{what}: {count} records, expected at most {check.raw_max}")
+    return count
+
+
+def _require_keys(rows: Iterable[dict], keys: tuple[str, ...], what: str) -> None:
+    if not keys:
+        return
+    seen = False
+    for i, row in enumerate(rows):
+        seen = True
+        if not isinstance(row, dict):
+            raise DownloadError(f"{what}: record {i} is not an object")
+        missing = [k for k in keys if k not in row]
+        if missing:
+            raise DownloadError(f"{what}: record {i} lacks field(s) {', '.join(missing)}")
+    if not seen:
+        raise DownloadError(f"{what}: no records")
+
+
+# ---------------------------------------------------------------- fetching
+
+
+def fetch_url(
+    url: str,
+    *,
+    validate: Callable[[Path], object] | None = None,
+    sha256: str | None = None,
+    session: requests.Session | None = None,
+    force: bool = False,
+    progress: bool = False,
+    offline: bool = False,
+) -> Path:
+    """Return the cached path of ``url``, downloading it first when needed.
+
+    The body streams to a temporary file beside the target, is checked (length against
+    ``Content-Length``, ``sha256`` when given, then ``validate``), and only then renamed
+    into place, so the cache never holds a partial or wrong file. A cached copy whose
+    bytes no longer match the hash recorded at download is fetched again.
+
+    Parameters
+    ----------
+    url
+        Canonical URL (``GEOMAP_MIRROR`` redirects the request, not the cache key).
+    validate
+        Called with the temporary path; raises :class:`DownloadError` to reject the body.
+    force
+        Download even when a verified copy is cached; on failure the old copy stays.
+    offline
+        Never touch the network: raise :class:`DataUnavailableError` when not cached.
+    """
+    dest = raw_path(url)
+    if not force and is_cached(url):
+        return dest
+    if offline:
+        raise DataUnavailableError(_missing_message(url))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    own_session = session is None
+    session = session or make_session()
+    request_url = resolve_url(url)
+    last_error: str = ""
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                tmp = _download_to_temp(session, request_url, dest, progress)
+            except _Retryable as exc:
+                last_error = str(exc)
+                if attempt < ATTEMPTS:
+                    time.sleep(BACKOFF_S * 2 ** (attempt - 1))
+                    continue
+                break
+            try:
+                if sha256 and sha256_file(tmp) != sha256:
+                    raise DownloadError(f"{url}: SHA-256 differs from the record's")
+                if validate is not None:
+                    validate(tmp)
+                digest = sha256_file(tmp)
+                os.replace(tmp, dest)
+                _sidecar(dest).write_text(digest + "\n")
+                return dest
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+    finally:
+        if own_session:
+            session.close()
+    hint = (
+        " A previous copy stays in the cache."
+        if dest.is_file()
+        else " Nothing is cached for it: run `geomap fetch` on a connected machine, "
+        "or set GEOMAP_MIRROR to a mirror laid out as <base>/<host>/<path>."
+    )
+    raise DownloadError(f"{url}: failed after {ATTEMPTS} attempts: {last_error}.{hint}")
+
+
+class _Retryable(Exception):
+    pass
+
+
+def _download_to_temp(
+    session: requests.Session, request_url: str, dest: Path, progress: bool
+) -> Path:
+    try:
+        resp = session.get(request_url, stream=True, timeout=TIMEOUT_S)
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+    with resp:
+        if resp.status_code in _RETRY_STATUS:
+            raise _Retryable(f"HTTP {resp.status_code} from {request_url}")
+        if resp.status_code >= 400:
+            raise DownloadError(f"{request_url}: HTTP {resp.status_code} {resp.reason}")
+        expected = resp.headers.get("Content-Length")
+        expected_n = int(expected) if expected and expected.isdigit() else None
+        # Keep the real suffix last: some readers (openpyxl) go by the file name's extension.
+        fd, name = tempfile.mkstemp(
+            prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent
+        )
+        tmp = Path(name)
+        got = 0
+        try:
+            with (
+                os.fdopen(fd, "wb") as fh,
+                tqdm(
+                    total=expected_n,
+                    unit="B",
+                    unit_scale=True,
+                    desc=dest.name[:40],
+                    disable=not progress or (expected_n or 0) < PROGRESS_MIN_BYTES,
+                    leave=False,
+                ) as bar,
+            ):
+                for chunk in resp.iter_content(chunk_size=1 << 16):
+                    fh.write(chunk)
+                    got += len(chunk)
+                    bar.update(len(chunk))
+        except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise _Retryable(f"{type(exc).__name__} while reading {request_url}: {exc}") from exc
+        except Exception:
+            tmp.unlink(missing_ok=True)
+            raise
+        if expected_n is not None and got != expected_n and not resp.headers.get(
+            "Content-Encoding"
+        ):
+            tmp.unlink(missing_ok=True)
+            raise _Retryable(f"truncated body from {request_url}: {got} of {expected_n} bytes")
+        return tmp
+
+
+def fetch_many(
+    urls: list[str],
+    *,
+    validate: Callable[[Path], object] | None = None,
+    force: bool = False,
+    progress: bool = False,
+    offline: bool = False,
+    desc: str = "files",
+    workers: int = 8,
+) -> list[Path]:
+    """Fetch many small files (e.g. one per cable) concurrently, with one progress bar."""
+    todo = [u for u in urls if force or not is_cached(u)]
+    if todo and offline:
+        raise DataUnavailableError(
+            _missing_message(todo[0]) + f" ({len(todo)} of {len(urls)} {desc} missing)"
+        )
+    if todo:
+        with (
+            make_session() as session,
+            ThreadPoolExecutor(max_workers=workers) as pool,
+            tqdm(total=len(todo), desc=desc, unit="file", disable=not progress, leave=False) as bar,
+        ):
+            futures = [
+                pool.submit(fetch_url, u, validate=validate, session=session, force=force)
+                for u in todo
+            ]
+            for fut in futures:
+                fut.result()
+                bar.update(1)
+    return [raw_path(u) for u in urls]
+
+
+def _missing_message(url: str) -> str:
+    return (
+        f"{url} is not in the cache ({raw_path(url)}) and this run may not download it. "
+        "Run `geomap fetch` on a connected machine (or copy its cache here via GEOMAP_CACHE_DIR), "
+        "or point GEOMAP_MIRROR at a mirror laid out as <base>/<host>/<path>."
+    )

@@ -1,0 +1,123 @@
+"""Normalized schemas of each layer kind (all geometry in EPSG:4326)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+CRS = "EPSG:4326"
+
+#: Columns of each kind, in order, with their pandas dtypes.
+#:
+#: regions
+#:     ``region_id`` ISO 3166-1 alpha-2 (countries) or current ISO 3166-2 (subnational);
+#:     ``level`` "country" | "subnational"; ``parent_id`` the country's alpha-2 for subnational.
+#: data_centers
+#:     ``status`` "existing" | "planned" | "decommissioned"; ``location_precision`` "site" |
+#:     "city" | "region" | "country" | "unknown" (only site and city have a point);
+#:     ``country_id``/``region_id`` what the source says about where it is (for records
+#:     without a point); ``year_in_service`` first year operational.
+#: electricity_prices (no geometry)
+#:     ``usd_per_kwh`` in US dollars; ``basis`` "industrial" | "commercial" | "business tariff" |
+#:     "data center" | "wholesale"; ``taxes_included`` True/False/<NA> (not stated);
+#:     ``price_local``/``currency`` the figure as published.
+#: cables
+#:     ``rfs_year`` ready-for-service year; ``end_year`` out of service (historic);
+#:     ``era`` "modern" | "historic"; ``landing_point_ids`` "; "-joined.
+#: landing_points
+#:     ``cable_ids`` "; "-joined; ``first_rfs_year`` earliest cable at that point.
+#: mining
+#:     areas: ``hashrate_avg`` mean monthly average hashrate of the sample, ``share_pct`` share of
+#:     the sample; eras: ``date`` "YYYY-MM", ``share_pct``, ``share_of`` "global" | "china".
+SCHEMAS: dict[str, dict[str, str]] = {
+    "regions": {
+        "region_id": "string",
+        "name": "string",
+        "level": "string",
+        "parent_id": "string",
+        "iso_a3": "string",
+        "source": "string",
+    },
+    "data_centers": {
+        "dc_id": "string",
+        "name": "string",
+        "operator": "string",
+        "status": "string",
+        "year_in_service": "Int64",
+        "power_mw": "Float64",
+        "h100_equivalents": "Float64",
+        "location_precision": "string",
+        "location_text": "string",
+        "country_id": "string",
+        "region_id": "string",
+        "source": "string",
+    },
+    "electricity_prices": {
+        "region_id": "string",
+        "usd_per_kwh": "Float64",
+        "year": "Int64",
+        "basis": "string",
+        "taxes_included": "boolean",
+        "price_local": "Float64",
+        "currency": "string",
+        "source": "string",
+        "layer": "string",
+    },
+    "cables": {
+        "cable_id": "string",
+        "name": "string",
+        "rfs_year": "Int64",
+        "end_year": "Int64",
+        "is_planned": "boolean",
+        "length_km": "Float64",
+        "owners": "string",
+        "landing_point_ids": "string",
+        "era": "string",
+        "kind": "string",
+        "source": "string",
+    },
+    "landing_points": {
+        "lp_id": "string",
+        "name": "string",
+        "country_id": "string",
+        "cable_ids": "string",
+        "first_rfs_year": "Int64",
+        "era": "string",
+        "source": "string",
+    },
+    "mining": {
+        "area_id": "string",
+        "name": "string",
+        "country_id": "string",
+        "region_id": "string",
+        "hashrate_avg": "Float64",
+        "share_pct": "Float64",
+        "date": "string",
+        "share_of": "string",
+        "season": "string",
+        "event": "string",
+        "source": "string",
+    },
+}
+
+#: Kinds whose layers carry geometry.
+GEOMETRY_KINDS = {"regions", "data_centers", "cables", "landing_points", "mining"}
+
+
+def conform(kind: str, frame: pd.DataFrame) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Return ``frame`` with exactly the schema's columns (missing ones filled with NA), typed.
+
+    Geometry kinds keep a ``geometry`` column in EPSG:4326.
+    """
+    cols = SCHEMAS[kind]
+    out = pd.DataFrame(index=frame.index)
+    for col, dtype in cols.items():
+        values = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index)
+        out[col] = values.astype(dtype)
+    out = out.reset_index(drop=True)
+    if kind in GEOMETRY_KINDS:
+        geometry = (
+            frame.geometry.values if isinstance(frame, gpd.GeoDataFrame) else frame["geometry"]
+        )
+        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(list(geometry), crs=CRS), crs=CRS)
+    return out
