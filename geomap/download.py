@@ -52,8 +52,8 @@ def resolve_url(url: str) -> str:
     """The URL actually requested: the canonical one, or its mirror copy.
 
     >>> os.environ["GEOMAP_MIRROR"] = "http://127.0.0.1:8000"
-    >>> resolve_url("https://epoch.ai/data/gpu_clusters.csv")
-    'http://127.0.0.1:8000/epoch.ai/data/gpu_clusters.csv'
+    >>> resolve_url("https://example.org/data/file.csv")
+    'http://127.0.0.1:8000/example.org/data/file.csv'
     >>> del os.environ["GEOMAP_MIRROR"]
     """
     base = mirror_base()
@@ -81,7 +81,7 @@ def raw_path(url: str) -> Path:
 def make_session() -> requests.Session:
     """A session with geomap's User-Agent (retries are done by :func:`fetch_url`)."""
     session = requests.Session()
-    session.headers["User-Agent"] = f"geomap/{__version__} (+https://github.com/geomap)"
+    session.headers["User-Agent"] = f"geomap/{__version__} (python-requests)"
     adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -29,6 +29,13 @@ from geomap.quality import RejectLog
 from geomap.schema import CRS
 from geomap.subdivisions import is_current_code, region_id_for
 
+#: Prices above this (US cents/kWh) are rejected as artefacts (e.g. Venezuela's 2014-2019
+#: Doing Business values of 124-1,038 cents, converted at an official exchange rate).
+MAX_US_CENTS_PER_KWH = 100.0
+#: A curated price whose year has no annual-average exchange rate yet uses the latest earlier
+#: year's rate, at most this many years back; the year used is kept in ``fx_year``.
+FX_FALLBACK_YEARS = 3
+
 LoaderFn = Callable[[Source, "LoadContext"], pd.DataFrame]
 LOADERS: dict[str, LoaderFn] = {}
 
@@ -182,7 +189,8 @@ def load_natural_earth_admin1(source: Source, ctx: LoadContext) -> pd.DataFrame:
                 path.name,
                 label,
                 "iso_3166_2",
-                f"no current ISO 3166-2 code for {feat.name!r} (given {feat.iso_3166_2!r})",
+                f"no current ISO 3166-2 code for {_text(feat.name) or 'an unnamed unit'!r} "
+                f"(given {feat.iso_3166_2!r})",
             )
             continue
         if not is_current_code(code):
@@ -385,7 +393,7 @@ def load_worldbank(source: Source, ctx: LoadContext) -> pd.DataFrame:
             ctx.log.add(path.name, label, "country.id", f"not an ISO alpha-2 code: {country!r}")
             continue
         cents = _num(rec["value"])
-        if cents is None or not 0 < cents < 200:
+        if cents is None or not 0 < cents <= MAX_US_CENTS_PER_KWH:
             ctx.log.add(path.name, label, "value", f"implausible price {rec['value']!r} US cents/kWh")
             continue
         rows.append(
@@ -424,7 +432,7 @@ def load_eia_state_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
             continue
         for sector in opts["sectors"]:
             cents = _num(rec[sector]) if str(rec[sector]).strip().upper() != "NA" else None
-            if cents is None or not 0 < cents < 200:
+            if cents is None or not 0 < cents <= MAX_US_CENTS_PER_KWH:
                 ctx.log.add(path.name, label, sector, f"no usable price ({rec[sector]!r})")
                 continue
             rows.append(
@@ -493,14 +501,19 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
             ctx.log.add(path.name, label, "source", "every row needs a source")
             continue
         currency = rec.get("currency", opts.get("currency", "USD")).strip().upper()
+        fx_year: int | None = int(year)
         if opts.get("rate_column"):
             rate = _num(rec[opts["rate_column"]])
+            fx_year = int(_num(rec.get("fx_year", "")) or year)
         elif currency == "USD":
             rate = 1.0
         else:
-            rate = fx.get((currency, int(year)))
+            rate, fx_year = _fx_rate(fx, currency, int(year))
         if not rate:
-            ctx.log.add(path.name, label, "currency", f"no {currency} rate for {int(year)}")
+            ctx.log.add(
+                path.name, label, "currency",
+                f"no {currency} rate for {int(year)} (nor the {FX_FALLBACK_YEARS} years before)",
+            )
             continue
         rows.append(
             {
@@ -511,10 +524,19 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                 "taxes_included": _parse_bool(rec.get("taxes_included", "")),
                 "price_local": price,
                 "currency": currency,
+                "fx_year": fx_year,
                 "source": rec["source"].strip(),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _fx_rate(fx: dict[tuple[str, int], float], currency: str, year: int) -> tuple[float | None, int | None]:
+    """Annual-average units per USD for ``year``, else the latest of the years just before."""
+    for y in range(year, year - FX_FALLBACK_YEARS - 1, -1):
+        if (currency, y) in fx:
+            return fx[(currency, y)], y
+    return None, None
 
 
 # ---------------------------------------------------------------- cables and landing points
@@ -742,7 +764,8 @@ def load_sun_bitcoin(source: Source, ctx: LoadContext) -> pd.DataFrame:
     areas["share_pct"] = 100 * areas["hashrate_avg"] / areas["hashrate_avg"].sum()
     areas["area_id"] = areas["iso3"] + ":" + areas["name"]
     areas["country_id"] = areas["iso3"].map(country_iso2)
-    areas["date"] = f"{df['month'].min()}..{df['month'].max()}"
+    first, last = str(df["month"].min()), str(df["month"].max())
+    areas["date"] = f"{first[:4]}-{first[4:]}..{last[:4]}-{last[4:]}"
     areas["share_of"] = "sample"
     areas["source"] = source.name
     areas["geometry"] = [Point(x, y) for x, y in zip(areas["lon"], areas["lat"], strict=True)]

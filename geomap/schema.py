@@ -20,7 +20,8 @@ CRS = "EPSG:4326"
 #: electricity_prices (no geometry)
 #:     ``usd_per_kwh`` in US dollars; ``basis`` "industrial" | "commercial" | "business tariff" |
 #:     "data center" | "wholesale"; ``taxes_included`` True/False/<NA> (not stated);
-#:     ``price_local``/``currency`` the figure as published.
+#:     ``price_local``/``currency`` the figure as published; ``fx_year`` the year of the
+#:     annual-average exchange rate used to convert it; ``layer`` the catalog record.
 #: cables
 #:     ``rfs_year`` ready-for-service year; ``end_year`` out of service (historic);
 #:     ``era`` "modern" | "historic"; ``landing_point_ids`` "; "-joined.
@@ -60,6 +61,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "taxes_included": "boolean",
         "price_local": "Float64",
         "currency": "string",
+        "fx_year": "Int64",
         "source": "string",
         "layer": "string",
     },

@@ -23,10 +23,10 @@ from geomap.download import cache_dir, check_content, fetch_many, fetch_url
 from geomap.errors import DataFormatError, DataUnavailableError, DownloadError, GeomapError
 from geomap.loaders import LOADERS, LoadContext
 from geomap.quality import RejectLog
-from geomap.schema import GEOMETRY_KINDS, conform
+from geomap.schema import GEOMETRY_KINDS, SCHEMAS, conform
 
 #: Bump when loaders or preparation change, so cached prepared layers are rebuilt.
-PREPARE_VERSION = 3
+PREPARE_VERSION = 4
 #: Coordinates of prepared layers are rounded to this many decimals (1e-5° ≈ 1 m).
 ROUND_DECIMALS = 5
 
@@ -160,6 +160,8 @@ def prepare(source: Source, *, force: bool = False, progress: bool = False, offl
         raise
     except Exception as exc:  # a parser's own error: name the layer, keep the cause
         raise DataFormatError(f"layer {source.name}: cannot load: {type(exc).__name__}: {exc}") from exc
+    if "layer" in SCHEMAS[source.kind]:
+        raw = raw.assign(layer=source.name)
     frame = conform(source.kind, raw if len(raw) else pd.DataFrame(columns=["geometry"]))
     if source.kind in GEOMETRY_KINDS:
         frame = _display_geometry(frame, source)
@@ -259,11 +261,11 @@ def _write(source: Source, frame: pd.DataFrame, log: RejectLog) -> None:
 
 
 def _years(source: Source, frame: pd.DataFrame) -> list[int] | None:
-    for col in ("year", "rfs_year", "year_in_service"):
+    for col in ("year", "rfs_year", "year_in_service", "first_rfs_year"):
         if col in frame.columns and frame[col].notna().any():
             return [int(frame[col].min()), int(frame[col].max())]
     if source.kind == "mining" and "date" in frame.columns and frame["date"].notna().any():
-        years = frame["date"].dropna().str.extract(r"^(\d{4})")[0].dropna().astype(int)
+        years = frame["date"].dropna().str.findall(r"(\d{4})").explode().dropna().astype(int)
         if len(years):
             return [int(years.min()), int(years.max())]
     if source.years:
