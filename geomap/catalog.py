@@ -81,7 +81,8 @@ class Check:
     max_features: int | None = None
     geometry_types: tuple[str, ...] = ()
     required_fields: tuple[str, ...] = ()
-    #: Fields the raw file must carry, checked on download (before the file enters the cache).
+    #: Fields the raw file must carry, checked on download (before the file enters the cache);
+    #: this and the raw counts apply to the record's first URL.
     raw_fields: tuple[str, ...] = ()
     #: Minimum and maximum number of raw records (features / rows) accepted on download.
     raw_min: int | None = None

@@ -247,9 +247,12 @@ def fetch_url(
                 break
             try:
                 if sha256 and sha256_file(tmp) != sha256:
-                    raise DownloadError(f"{url}: SHA-256 differs from the record's")
+                    raise DownloadError(f"{url}: SHA-256 differs from the record's.{_hint(dest)}")
                 if validate is not None:
-                    validate(tmp)
+                    try:
+                        validate(tmp)
+                    except DownloadError as exc:
+                        raise DownloadError(f"{exc}.{_hint(dest)}") from exc
                 digest = sha256_file(tmp)
                 os.replace(tmp, dest)
                 _sidecar(dest).write_text(digest + "\n")
@@ -260,13 +263,16 @@ def fetch_url(
     finally:
         if own_session:
             session.close()
-    hint = (
-        " A previous copy stays in the cache."
-        if dest.is_file()
-        else " Nothing is cached for it: run `geomap fetch` on a connected machine, "
+    raise DownloadError(f"{url}: failed after {ATTEMPTS} attempts: {last_error}.{_hint(dest)}")
+
+
+def _hint(dest: Path) -> str:
+    if dest.is_file():
+        return " A previous copy stays in the cache."
+    return (
+        " Nothing is cached for it: run `geomap fetch` on a connected machine, "
         "or set GEOMAP_MIRROR to a mirror laid out as <base>/<host>/<path>."
     )
-    raise DownloadError(f"{url}: failed after {ATTEMPTS} attempts: {last_error}.{hint}")
 
 
 class _Retryable(Exception):
@@ -309,6 +315,12 @@ def _download_to_temp(
                     fh.write(chunk)
                     got += len(chunk)
                     bar.update(len(chunk))
+        except requests.exceptions.ChunkedEncodingError as exc:
+            tmp.unlink(missing_ok=True)
+            of = f" of {expected_n}" if expected_n else ""
+            raise _Retryable(
+                f"truncated body from {request_url}: connection closed after {got}{of} bytes"
+            ) from exc
         except (requests.ConnectionError, requests.Timeout, OSError) as exc:
             tmp.unlink(missing_ok=True)
             raise _Retryable(f"{type(exc).__name__} while reading {request_url}: {exc}") from exc

@@ -96,8 +96,10 @@ def _table_mtime(source: Source) -> float | None:
 
 
 def _validator(source: Source, url: str):
+    """Content check of a download; the record's raw counts and fields apply to its first URL."""
     what = f"layer {source.name}: {url}"
-    return partial(_validate, fmt=source.format, check=source.check, what=what)
+    check = source.check if url == source.urls[0] else None
+    return partial(_validate, fmt=source.format, check=check, what=what)
 
 
 def _validate(path: Path, fmt: str, check, what: str) -> None:
