@@ -51,6 +51,120 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_table(frame, fmt: str) -> None:
+    """Write a region table to stdout as csv, json (records) or geojson."""
+    import pandas as pd
+
+    if fmt == "geojson":
+        sys.stdout.write(frame.to_json(na="null", drop_id=True))
+        sys.stdout.write("\n")
+        return
+    plain = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if fmt == "json":
+        sys.stdout.write(plain.to_json(orient="records", indent=1))
+        sys.stdout.write("\n")
+    else:
+        plain.to_csv(sys.stdout, index=False)
+
+
+def _report_joins(report) -> None:
+    for layer, counts in report.counts.items():
+        parts = ", ".join(f"{n} {how}" for how, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        print(f"joined {layer}: {parts}", file=sys.stderr)
+        missing = report.unjoined.get(layer)
+        if missing:
+            more = "…" if len(missing) >= 50 else ""
+            print(f"  not joined: {'; '.join(missing[:8])}{more}", file=sys.stderr)
+
+
+def _cmd_regions(args: argparse.Namespace) -> int:
+    from geomap.regions import summarize
+
+    table, report = summarize(args.year, basis=args.basis, price_layer=args.price_layer)
+    if not args.quiet:
+        _report_joins(report)
+    _write_table(table, args.format)
+    return 0
+
+
+def _assumptions(args: argparse.Namespace):
+    from geomap import cost
+
+    try:
+        return cost.with_overrides(
+            cost.default_assumptions(),
+            pue=args.pue,
+            utilization=args.utilization,
+            lifetime_years=args.lifetime_years,
+            gpu_hour_usd=args.gpu_hour_usd,
+        )
+    except ValueError as exc:
+        raise GeomapError(str(exc)) from None
+
+
+def _cmd_costs(args: argparse.Namespace) -> int:
+    from geomap import cost, estimate
+
+    gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
+    a = _assumptions(args)
+    prices = estimate.region_prices(args.year, args.basis, args.price_layer)
+    table = estimate.cost_table(prices, gpu, model, a, args.year)
+    if not args.quiet:
+        inputs = estimate.describe_inputs(gpu, model, a, args.year)
+        tp = inputs["throughput"]
+        print(
+            f"{gpu.name} x {model.name}: {tp['input_tok_s_per_gpu']} input / "
+            f"{tp['output_tok_s_per_gpu']} output tok/s per GPU ({tp['method']}); "
+            f"PUE {a.pue}, utilization {a.utilization}, lifetime {a.lifetime_years} y"
+            + (f", rented at ${a.gpu_hour_usd}/GPU-hour" if a.gpu_hour_usd else ""),
+            file=sys.stderr,
+        )
+    _write_table(table.round(6), args.format)
+    return 0
+
+
+def _cmd_embodied(args: argparse.Namespace) -> int:
+    from geomap import cost, estimate
+
+    gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
+    a = _assumptions(args)
+    tp = cost.throughput_for(gpu, model)
+    kwh_per_mtok = cost.cost_per_mtok(tp.output_tok_s, gpu, a, 0.0).kwh_per_mtok
+    kwh = cost.embodied_kwh(args.tokens, kwh_per_mtok)
+    result = {
+        "tokens": args.tokens,
+        "gpu": gpu.name,
+        "model": model.name,
+        "kwh_per_mtok_output": round(kwh_per_mtok, 6),
+        "kwh": round(kwh, 3),
+        "mwh": round(kwh / 1000, 6),
+        "throughput_method": tp.method,
+    }
+    if args.region:
+        prices = estimate.region_prices(args.year, args.basis, args.price_layer).set_index("region_id")
+        if args.region.upper() not in prices.index:
+            raise GeomapError(f"unknown region {args.region!r}; see `geomap regions` for region_id values")
+        row = prices.loc[args.region.upper()]
+        result.update(
+            region_id=args.region.upper(),
+            price_usd_per_kwh=None if pd_isna(row["price_usd_per_kwh"]) else float(row["price_usd_per_kwh"]),
+            electricity_usd=None if pd_isna(row["price_usd_per_kwh"]) else round(kwh * float(row["price_usd_per_kwh"]), 2),
+            price_source=None if pd_isna(row["price_source"]) else row["price_source"],
+        )
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
@@ -71,7 +185,48 @@ def build_parser() -> argparse.ArgumentParser:
                         help="never download; report what is missing")
     layers.add_argument("--rejections", metavar="NAME", help="print the rejected rows of a layer")
     layers.set_defaults(func=_cmd_layers)
+    regions = sub.add_parser("regions", help="one row per region: price, data centers, cables, mining")
+    _add_year_and_price(regions)
+    regions.add_argument("--format", choices=["csv", "json", "geojson"], default="csv")
+    regions.add_argument("--quiet", action="store_true", help="no join report on stderr")
+    regions.set_defaults(func=_cmd_regions)
+
+    costs = sub.add_parser("costs", help="cost per million tokens in every region")
+    _add_gpu_model(costs)
+    _add_year_and_price(costs)
+    costs.add_argument("--format", choices=["csv", "json"], default="csv")
+    costs.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    costs.set_defaults(func=_cmd_costs)
+
+    embodied = sub.add_parser("embodied", help="electricity embodied in N output tokens")
+    embodied.add_argument("--tokens", type=float, required=True, help="number of tokens, e.g. 5.3e12")
+    _add_gpu_model(embodied)
+    _add_year_and_price(embodied)
+    embodied.add_argument("--region", metavar="ID", help="also price it in this region (region_id)")
+    embodied.add_argument("--format", choices=["text", "json"], default="text")
+    embodied.set_defaults(func=_cmd_embodied)
     return parser
+
+
+def _add_gpu_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gpu", required=True, help="GPU name, e.g. h100, h800, b200")
+    parser.add_argument("--model", required=True, help="model name, e.g. deepseek-v3")
+    parser.add_argument("--pue", type=float, help="power usage effectiveness (default: sourced)")
+    parser.add_argument("--utilization", type=float, help="share of hours at full throughput")
+    parser.add_argument("--lifetime-years", type=float, help="GPU depreciation lifetime")
+    parser.add_argument("--gpu-hour-usd", type=float, help="all-in rental rate instead of owning")
+
+
+def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
+    from datetime import date
+
+    parser.add_argument("--year", type=int, default=date.today().year,
+                        help="prices at or before this year; what was in service then")
+    parser.add_argument("--basis", choices=["industrial", "commercial", "business tariff",
+                                            "data center", "wholesale"],
+                        help="prefer this price basis (default: industrial, then others)")
+    parser.add_argument("--price-layer", metavar="NAME",
+                        help="use only this price layer (e.g. worldbank-electricity-price)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GeomapError as exc:
         print(f"geomap: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `geomap regions | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("geomap: interrupted", file=sys.stderr)
         return 130

@@ -36,6 +36,9 @@ MAX_US_CENTS_PER_KWH = 100.0
 #: year's rate, at most this many years back; the year used is kept in ``fx_year``.
 FX_FALLBACK_YEARS = 3
 
+#: The price bases geomap compares; a table's own wording goes to ``basis_detail``.
+PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "wholesale")
+
 LoaderFn = Callable[[Source, "LoadContext"], pd.DataFrame]
 LOADERS: dict[str, LoaderFn] = {}
 
@@ -500,6 +503,10 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
         if not rec["source"].strip():
             ctx.log.add(path.name, label, "source", "every row needs a source")
             continue
+        if not opts.get("basis") and rec["basis"].strip() not in PRICE_BASES:
+            ctx.log.add(path.name, label, "basis",
+                        f"{rec['basis']!r} is not one of {', '.join(PRICE_BASES)}")
+            continue
         currency = rec.get("currency", opts.get("currency", "USD")).strip().upper()
         fx_year: int | None = int(year)
         if opts.get("rate_column"):
@@ -520,7 +527,8 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                 "region_id": region,
                 "usd_per_kwh": price / rate,
                 "year": int(year),
-                "basis": rec["basis"].strip(),
+                "basis": opts.get("basis") or rec["basis"].strip(),
+                "basis_detail": rec["basis"].strip() if opts.get("basis") else _text(rec.get("notes")),
                 "taxes_included": _parse_bool(rec.get("taxes_included", "")),
                 "price_local": price,
                 "currency": currency,

@@ -19,7 +19,7 @@ CRS = "EPSG:4326"
 #:     without a point); ``year_in_service`` first year operational.
 #: electricity_prices (no geometry)
 #:     ``usd_per_kwh`` in US dollars; ``basis`` "industrial" | "commercial" | "business tariff" |
-#:     "data center" | "wholesale"; ``taxes_included`` True/False/<NA> (not stated);
+#:     "data center" | "wholesale" (``basis_detail`` the source's own wording); ``taxes_included`` True/False/<NA> (not stated);
 #:     ``price_local``/``currency`` the figure as published; ``fx_year`` the year of the
 #:     annual-average exchange rate used to convert it; ``layer`` the catalog record.
 #: cables
@@ -58,6 +58,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "usd_per_kwh": "Float64",
         "year": "Int64",
         "basis": "string",
+        "basis_detail": "string",
         "taxes_included": "boolean",
         "price_local": "Float64",
         "currency": "string",

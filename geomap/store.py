@@ -26,7 +26,7 @@ from geomap.quality import RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS, conform
 
 #: Bump when loaders or preparation change, so cached prepared layers are rebuilt.
-PREPARE_VERSION = 4
+PREPARE_VERSION = 5
 #: Coordinates of prepared layers are rounded to this many decimals (1e-5° ≈ 1 m).
 ROUND_DECIMALS = 5
 
