@@ -1,0 +1,111 @@
+"""Regions, prices and spatial joins on real places from the mirror data."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from geomap import cli, store
+from geomap.regions import choose_prices, join_records, load_regions, summarize
+
+
+@pytest.fixture(scope="module")
+def regions(prepared):
+    return load_regions()
+
+
+def _joined(layer: str, regions):
+    frame = store.load(layer)
+    return frame.assign(**join_records(frame, regions))
+
+
+def test_region_set_splits_countries_with_subnational_prices(regions):
+    ids = set(regions["region_id"])
+    assert regions["region_id"].is_unique
+    assert {"US-VA", "US-TX", "CN-SC", "CN-GZ", "CN-NM", "IE", "DE", "KZ", "IN"} <= ids
+    assert "US" not in ids and "CN" not in ids  # replaced by their states and provinces
+    assert (regions.loc[regions["region_id"].str.startswith("CN-"), "level"] == "subnational").all()
+    assert len(regions[regions["parent_id"] == "CN"]) == 31
+    assert len(regions[regions["parent_id"] == "US"]) == 51
+
+
+def test_real_data_centers_land_in_the_right_province_or_state(regions):
+    dc = pd.concat([_joined(n, regions) for n in
+                    ("epoch-gpu-clusters", "telegeography-cloud-regions", "epoch-frontier-data-centers")])
+    where = dict(zip(dc["name"], dc["region_id"], strict=False))
+    assert where["NFDG Andromeda Phase 1"] == "US-VA"  # Ashburn
+    assert where["Huawei Cloud CN Southwest Guiyang (cn-southwest-2)"] == "CN-GZ"
+    assert where["Alibaba Cloud China North 5 (Hohhot) (cn-huhehaote)"] == "CN-NM"
+    assert where["Alibaba Zhangbei"] == "CN-HE"
+    assert where["Voltage Park Virginia"] == "US-VA"  # known only by state: joins by region_id
+
+
+def test_landing_points_land_in_their_own_country(regions):
+    lp = _joined("telegeography-landing-points", regions)
+    region_country = lp["region_id"].str[:2]
+    spatial = lp["join_method"].isin(["within", "nearest"])
+    mismatch = lp[spatial & (region_country != lp["country_id"])]
+    # Overseas territories that ISO codes apart but Natural Earth draws inside their state
+    # (e.g. Guernsey in GB's polygon) are the only allowed mismatches.
+    assert len(mismatch) <= 0.02 * spatial.sum(), mismatch[["name", "country_id", "region_id"]]
+    named = dict(zip(lp["name"], lp["region_id"], strict=False))
+    assert named["Marseille, France"] == "FR"
+    assert named["Fortaleza, Brazil"] == "BR"
+    assert named["Shanghai, China"] == "CN-SH"
+    assert named["Virginia Beach, VA, United States"] == "US-VA"
+
+
+def test_no_feature_is_lost_without_being_counted(prepared):
+    table, report = summarize(2026)
+    for layer, counts in report.counts.items():
+        frame = store.load(layer)
+        assert sum(counts.values()) <= len(frame)
+        assert set(counts) <= {"within", "nearest", "region", "country", "country (split)",
+                               "country (point outside)", "unjoined"}
+    # Every landing point with a cable in service in 2026 is counted once.
+    lp_counts = report.counts["telegeography-landing-points"]
+    live = store.load("telegeography-landing-points")["cable_ids"].fillna("").ne("")
+    assert sum(lp_counts.values()) <= live.sum()
+    assert lp_counts.get("unjoined", 0) == len(report.unjoined["telegeography-landing-points"])
+    bitcoin = report.counts["sun-bitcoin-hashrate"]
+    assert sum(bitcoin.values()) == len(store.load("sun-bitcoin-hashrate"))
+    assert table["mining_share_pct"].sum() == pytest.approx(100, abs=0.5)
+
+
+def test_prices_fall_back_to_the_country_and_say_so(regions):
+    prices = store.load_kind("electricity_prices")
+    chosen = choose_prices(regions, prices, 2026).set_index("region_id")
+    assert not chosen.loc["CN-SC", "price_is_fallback"]
+    assert chosen.loc["CN-YN", "price_is_fallback"]  # no Yunnan price of its own (yet)
+    assert chosen.loc["US-VA", "price_basis"] == "industrial"
+    assert chosen.loc["IE", "price_n_options"] >= 6
+    assert chosen.loc["CN-GS", "price_min_usd_per_kwh"] < chosen.loc["CN-GS", "price_max_usd_per_kwh"]
+    in_2018 = choose_prices(regions, prices, 2018).set_index("region_id")
+    assert in_2018.loc["US-VA", "price_year"] == 2018
+    assert in_2018.loc["CN-SC", "price_is_fallback"]  # the provincial table starts later
+    assert in_2018.loc["CN-SC", "price_year"] <= 2018
+    # A chosen basis is honoured where it exists.
+    commercial = choose_prices(regions, prices, 2018, basis="commercial").set_index("region_id")
+    eia = prices[(prices["region_id"] == "US-VA") & (prices["year"] == 2018) & (prices["basis"] == "commercial")]
+    assert commercial.loc["US-VA", "price_usd_per_kwh"] == pytest.approx(eia["usd_per_kwh"].iloc[0])
+
+
+def test_geomap_regions_cli_csv(prepared, capsys):
+    assert cli.main(["regions", "--year", "2026", "--quiet"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    need = {"region_id", "name", "level", "parent_id", "price_usd_per_kwh", "price_year",
+            "price_basis", "price_source", "price_is_fallback", "n_data_centers",
+            "data_center_mw", "n_cable_landings", "mining_share_pct"}
+    assert need <= set(table.columns)
+    va = table.set_index("region_id").loc["US-VA"]
+    assert va["n_data_centers"] >= 3 and va["n_cable_landings"] >= 1
+    assert table.set_index("region_id").loc["CN-SC", "mining_share_pct"] > 10
+
+
+def test_cables_laid_after_the_year_are_not_counted(prepared):
+    before, _ = summarize(1990)
+    now, _ = summarize(2026)
+    assert before["n_cable_landings"].sum() < now["n_cable_landings"].sum()
+    assert before.set_index("region_id").loc["IE", "cables"] != now.set_index("region_id").loc["IE", "cables"]
