@@ -165,6 +165,24 @@ def pd_isna(value) -> bool:
     return bool(pd.isna(value))
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from geomap import bench
+
+    figures = bench.run(n_points=args.points)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    load, join, costs = figures["load"], figures["join"], figures["costs"]
+    print(f"warm load      {load['layers']} layers, {load['rows']} rows in {load['warm_load_s']} s")
+    print(f"join           {join['points']:,} points into {join['regions']} regions: "
+          f"{join['geomap_points_per_s']:,}/s (bare sjoin {join['bare_sjoin_points_per_s']:,}/s, "
+          f"ratio {join['ratio_vs_bare']})")
+    print(f"               methods: {join['join_methods']}")
+    print(f"cost recompute {costs['regions']} regions: median {costs['recompute_ms_median']} ms, "
+          f"max {costs['recompute_ms_max']} ms over {costs['runs']} GPU/model changes")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
@@ -205,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     embodied.add_argument("--region", metavar="ID", help="also price it in this region (region_id)")
     embodied.add_argument("--format", choices=["text", "json"], default="text")
     embodied.set_defaults(func=_cmd_embodied)
+
+    bench = sub.add_parser("bench", help="print speed figures (join throughput, cost recompute)")
+    bench.add_argument("--json", action="store_true", help="JSON output")
+    bench.add_argument("--points", type=int, default=1_000_000, help="synthetic points to join")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -109,3 +109,16 @@ def test_cables_laid_after_the_year_are_not_counted(prepared):
     now, _ = summarize(2026)
     assert before["n_cable_landings"].sum() < now["n_cable_landings"].sum()
     assert before.set_index("region_id").loc["IE", "cables"] != now.set_index("region_id").loc["IE", "cables"]
+
+
+def test_bench_prints_its_figures(prepared, capsys):
+    """No timing thresholds here: the figures are for the issue notes, not for pass/fail."""
+    assert cli.main(["bench", "--json", "--points", "20000"]) == 0
+    import json
+
+    figures = json.loads(capsys.readouterr().out)
+    join = figures["join"]
+    assert join["points"] == 20000 and join["ratio_vs_bare"] > 0
+    # The join resolves every point the bare sjoin leaves offshore (within ~50 km) or says so.
+    assert join["join_methods"]["within"] == 20000 - join["bare_unmatched"]
+    assert figures["costs"]["regions"] == join["regions"]

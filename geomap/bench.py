@@ -1,0 +1,98 @@
+"""``geomap bench``: measured speed figures, each next to a baseline run in the same process."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+
+from geomap.schema import CRS
+
+
+def _best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def synthetic_points(anchors: gpd.GeoSeries, n: int, seed: int = 0, jitter_deg: float = 0.05) -> gpd.GeoDataFrame:
+    """``n`` points scattered (normal, ``jitter_deg``) around real located data centers."""
+    rng = np.random.default_rng(seed)
+    xy = np.column_stack([anchors.x.to_numpy(), anchors.y.to_numpy()])
+    pick = xy[rng.integers(0, len(xy), n)]
+    pick = pick + rng.normal(0, jitter_deg, size=pick.shape)
+    pick[:, 0] = np.clip(pick[:, 0], -180, 180)
+    pick[:, 1] = np.clip(pick[:, 1], -90, 90)
+    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(pick[:, 0], pick[:, 1]), crs=CRS)
+
+
+def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
+    """Points per second through :func:`geomap.regions.join_points` vs a bare ``sjoin``."""
+    from geomap import store
+    from geomap.regions import join_points, load_regions
+
+    regions = load_regions()
+    anchor = store.load_kind("data_centers").geometry.dropna()
+    points = synthetic_points(anchor, n_points)
+    bare_s, bare = _best_of(
+        lambda: gpd.sjoin(points, regions[["region_id", "geometry"]], predicate="within", how="left"),
+        repeat,
+    )
+    ours_s, ours = _best_of(lambda: join_points(points, regions), repeat)
+    methods = ours["join_method"].value_counts().to_dict()
+    return {
+        "points": n_points,
+        "regions": len(regions),
+        "geomap_points_per_s": round(n_points / ours_s),
+        "bare_sjoin_points_per_s": round(n_points / bare_s),
+        "ratio_vs_bare": round(bare_s / ours_s, 3),
+        "geomap_s": round(ours_s, 3),
+        "bare_sjoin_s": round(bare_s, 3),
+        "join_methods": {str(k): int(v) for k, v in methods.items()},
+        "bare_unmatched": int(bare["region_id"].isna().sum()),
+    }
+
+
+def bench_costs(repeat: int = 50) -> dict:
+    """Time to recompute every region's costs after a GPU or model change (prices cached)."""
+    from geomap import cost, estimate
+
+    year = 2026
+    prices = estimate.region_prices(year)
+    a = cost.default_assumptions()
+    combos = [("h100", "deepseek-v3"), ("h800", "minimax-m2.5"), ("b200", "llama-3.1-70b"),
+              ("a100", "glm-5")]
+    times = []
+    for i in range(repeat):
+        gpu, model = combos[i % len(combos)]
+        start = time.perf_counter()
+        table = estimate.cost_table(prices, cost.get_gpu(gpu), cost.get_model(model), a, year)
+        times.append(time.perf_counter() - start)
+    return {
+        "regions": len(table),
+        "recompute_ms_median": round(1000 * statistics.median(times), 2),
+        "recompute_ms_max": round(1000 * max(times), 2),
+        "runs": repeat,
+    }
+
+
+def bench_load() -> dict:
+    """Warm start: every prepared layer read back from GeoParquet."""
+    from geomap import store
+    from geomap.catalog import load_catalog
+
+    catalog = load_catalog()
+    start = time.perf_counter()
+    rows = sum(len(store.load(name, catalog)) for name in catalog)
+    return {"layers": len(catalog), "rows": rows, "warm_load_s": round(time.perf_counter() - start, 3)}
+
+
+def run(n_points: int = 1_000_000) -> dict:
+    """All figures; layers must be fetched (``geomap fetch``) first."""
+    return {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs()}
