@@ -183,6 +183,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from geomap import cost
+    from geomap.mapview import LAYERS, MapSpec, export_html
+
+    cost.get_gpu(args.gpu), cost.get_model(args.model)  # unknown names: a clear error first
+    layers = frozenset(args.layers.split(",")) if args.layers else frozenset(LAYERS)
+    unknown = layers - set(LAYERS)
+    if unknown:
+        raise GeomapError(f"unknown layer(s) {', '.join(sorted(unknown))}; layers: {', '.join(LAYERS)}")
+    spec = MapSpec(year=args.year, gpu=args.gpu, model=args.model, layers=layers,
+                   metric=args.metric, basemap=args.basemap, pue=args.pue,
+                   utilization=args.utilization, lifetime_years=args.lifetime_years,
+                   gpu_hour_usd=args.gpu_hour_usd)
+    size = export_html(spec, args.out)
+    print(f"wrote {args.out} ({size / 1e6:.2f} MB, year {spec.year}, {spec.effective_metric})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
@@ -223,6 +241,23 @@ def build_parser() -> argparse.ArgumentParser:
     embodied.add_argument("--region", metavar="ID", help="also price it in this region (region_id)")
     embodied.add_argument("--format", choices=["text", "json"], default="text")
     embodied.set_defaults(func=_cmd_embodied)
+
+    export = sub.add_parser("export", help="write the map as one standalone HTML file")
+    export.add_argument("out", metavar="OUT.html")
+    export.add_argument("--gpu", default="h800")
+    export.add_argument("--model", default="deepseek-v3")
+    export.add_argument("--pue", type=float)
+    export.add_argument("--utilization", type=float)
+    export.add_argument("--lifetime-years", type=float)
+    export.add_argument("--gpu-hour-usd", type=float)
+    from datetime import date
+
+    export.add_argument("--year", type=int, default=date.today().year)
+    export.add_argument("--metric", choices=["cost", "price", "bitcoin"],
+                        help="colour regions by (default: cost from 2020, bitcoin before)")
+    export.add_argument("--layers", help="comma-separated: regions,data_centers,cables,landing_points,mining")
+    export.add_argument("--basemap", action="store_true", help="add OpenStreetMap tiles (needs internet)")
+    export.set_defaults(func=_cmd_export)
 
     bench = sub.add_parser("bench", help="print speed figures (join throughput, cost recompute)")
     bench.add_argument("--json", action="store_true", help="JSON output")
