@@ -2,70 +2,276 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from geomap import store
+from geomap import assets, cost, estimate, mapview, panel, store
 from geomap.catalog import load_catalog
-from geomap.download import cache_dir, mirror_base
 from geomap.errors import GeomapError
 
 st.set_page_config(page_title="geomap: where AI tokens are made", layout="wide")
 
+THIS_YEAR = date.today().year
+FIRST_YEAR = 1851
+STATIC_URL = "/app/static/geomap"  # Streamlit serves ./static at /app/static (see .streamlit/config.toml)
+LAYER_PARAM = {"regions": "regions", "data_centers": "dc", "cables": "cables",
+               "landing_points": "landings", "mining": "mining"}
+
+
+# ---------------------------------------------------------------- cached library calls
+
+
+@st.cache_resource(show_spinner=False)
+def _static_files() -> Path:
+    return assets.install_static(Path(__file__).parent / "static" / "geomap")
+
 
 @st.cache_data(show_spinner=False)
-def layer_table() -> tuple[pd.DataFrame, list[str]]:
-    """One row per layer with counts and provenance; plus the errors of layers not available."""
-    catalog = load_catalog()
-    rows, errors = [], []
-    for name in catalog:
+def missing_layers() -> list[str]:
+    """Layers not prepared yet (nothing is downloaded by this check)."""
+    missing = []
+    for name in load_catalog():
         try:
-            info = store.info(name, catalog)
-        except GeomapError as exc:
-            errors.append(str(exc))
-            continue
-        rows.append(
-            {
-                "layer": info.name,
-                "kind": info.kind,
-                "features": info.features,
-                "with a point": info.located,
-                "rejected rows": info.rejected,
-                "years": f"{info.years[0]}–{info.years[1]}" if info.years else "",
-                "license": info.license,
-                "attribution": info.attribution,
-            }
-        )
-    return pd.DataFrame(rows), errors
+            store.info(name, offline=True)
+        except GeomapError:
+            missing.append(name)
+    return missing
+
+
+@st.cache_data(show_spinner=False)
+def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: float,
+               rent: float | None) -> pd.DataFrame:
+    a = cost.with_overrides(cost.default_assumptions(), pue=pue, utilization=util,
+                            lifetime_years=life, gpu_hour_usd=rent)
+    return estimate.cost_table(estimate.region_prices(year), cost.get_gpu(gpu),
+                               cost.get_model(model), a, year)
+
+
+@st.cache_data(show_spinner=False)
+def summary(year: int) -> pd.DataFrame:
+    from geomap.regions import summarize
+
+    table, _ = summarize(year)
+    return pd.DataFrame(table.drop(columns="geometry"))
+
+
+@st.cache_data(show_spinner=False)
+def data_centers(year: int) -> pd.DataFrame:
+    return panel.joined_data_centers(year)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def folium_map(spec_json: str):
+    spec = mapview.spec_from_json(spec_json)
+    m = mapview.build_map(spec)
+    return assets.serve_locally(m, STATIC_URL)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def standalone_html(spec_json: str) -> bytes:
+    spec = mapview.spec_from_json(spec_json)
+    return assets.inline(mapview.build_map(spec)).get_root().render().encode()
+
+
+# ---------------------------------------------------------------- state from the URL
+
+
+def _param(name: str, default):
+    value = st.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        return type(default)(value) if default is not None else value
+    except (TypeError, ValueError):
+        return default
+
+
+def init_state(gpus: list[str], models: list[str], region_ids: list[str]) -> None:
+    if st.session_state.get("_initialized"):
+        return
+    st.session_state["year"] = min(max(_param("year", THIS_YEAR), FIRST_YEAR), THIS_YEAR)
+    gpu = _param("gpu", "h800")
+    st.session_state["gpu"] = gpu if gpu in gpus else "h800"
+    model = _param("model", "deepseek-v3")
+    st.session_state["model"] = model if model in models else "deepseek-v3"
+    region = (_param("region", "") or "").upper()
+    st.session_state["region"] = region if region in region_ids else None
+    layers = st.query_params.get("layers")
+    chosen = set(layers.split(",")) if layers else set(LAYER_PARAM.values())
+    for layer, short in LAYER_PARAM.items():
+        st.session_state[f"layer_{layer}"] = short in chosen
+    st.session_state["_initialized"] = True
+
+
+def write_state() -> None:
+    params = {
+        "year": str(st.session_state["year"]),
+        "gpu": st.session_state["gpu"],
+        "model": st.session_state["model"],
+        "layers": ",".join(s for layer, s in LAYER_PARAM.items() if st.session_state[f"layer_{layer}"]),
+    }
+    if st.session_state.get("region"):
+        params["region"] = st.session_state["region"]
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+# ---------------------------------------------------------------- page
 
 
 st.title("geomap")
-st.caption(
-    "Where AI's tokens are made and what they cost: data centers, electricity prices, "
-    "submarine cables and Bitcoin-era mining, joined on one map."
-)
+st.caption("Where AI's tokens are made and what they cost — data centers, electricity prices, "
+           "submarine cables and Bitcoin-era mining, 1851 to today.")
+
+missing = missing_layers()
+if missing:
+    st.info(f"Preparing {len(missing)} layer(s) for the first time: " + ", ".join(missing))
+    bar = st.progress(0.0)
+    failures = []
+    for i, name in enumerate(missing, start=1):
+        bar.progress(i / len(missing), text=f"Downloading and preparing {name} ({i}/{len(missing)})…")
+        result = store.fetch([name])
+        if result[name] is not None:
+            failures.append(f"{name}: {result[name]}")
+    missing_layers.clear()
+    for message in failures:
+        st.error(message)
+    if failures:
+        st.stop()
+
+_static_files()
+gpus = sorted(g.name for g in cost.gpu_catalog().values())
+models = sorted(m.name for m in cost.model_catalog().values())
+base = cost_table(THIS_YEAR, "h800", "deepseek-v3", None, None, None, None)
+names = dict(zip(base["region_id"], base["name"], strict=True))
+init_state(gpus, models, list(names))
 
 with st.sidebar:
-    st.subheader("Data")
-    st.write(f"Cache: `{cache_dir()}`")
-    st.write(f"Mirror: `{mirror_base() or 'none (canonical URLs)'}`")
-    if st.button("Fetch and prepare all layers"):
-        with st.spinner("Downloading and preparing layers…"):
-            results = store.fetch()
-        layer_table.clear()
-        for name, error in results.items():
-            if error is not None:
-                st.error(f"{name}: {error}")
+    st.slider("Year", FIRST_YEAR, THIS_YEAR, key="year",
+              help="Every layer shows what existed then; prices are the latest at or before it.")
+    st.subheader("Layers")
+    for layer in mapview.LAYERS:
+        st.checkbox(mapview.LAYER_TITLES[layer], key=f"layer_{layer}")
+    metric = st.radio("Colour regions by", ["auto", "cost", "price", "bitcoin"], horizontal=True,
+                      help="auto: cost per token from 2020, the Bitcoin-era metric before")
+    basemap = st.checkbox("Basemap tiles (OpenStreetMap, needs internet)", value=False)
+    st.subheader("Inference")
+    st.selectbox("GPU", gpus, key="gpu")
+    st.selectbox("Model", models, key="model")
+    defaults = cost.default_assumptions()
+    pue = st.number_input("PUE", 1.0, 3.0, float(defaults.pue), 0.01, help=defaults.sources.get("pue"))
+    util = st.number_input("Utilization", 0.05, 1.0, float(defaults.utilization), 0.01,
+                           help=defaults.sources.get("utilization"))
+    life = st.number_input("GPU lifetime (years)", 1.0, 10.0, float(defaults.lifetime_years), 0.5,
+                           help=defaults.sources.get("lifetime_years"))
+    rent_on = st.checkbox("Rented GPUs (all-in hourly rate)")
+    rent = st.number_input("US$ per GPU-hour", 0.1, 20.0, 2.0, 0.1) if rent_on else None
+    st.subheader("Find a region")
+    ids = sorted(names, key=lambda r: names[r])
+    st.selectbox("Region", [None, *ids], key="region",
+                 format_func=lambda r: "—" if r is None else f"{names[r]} ({r})")
 
-with st.spinner("Loading layers (the first run downloads them)…"):
-    table, errors = layer_table()
+year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
+layers = frozenset(layer for layer in mapview.LAYERS if st.session_state[f"layer_{layer}"])
+spec = mapview.MapSpec(year=year, gpu=gpu, model=model, layers=layers,
+                       metric=None if metric == "auto" else metric, basemap=basemap,
+                       pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent)
+spec_json = json.dumps({**spec.__dict__, "layers": sorted(layers)})
 
-for message in errors:
-    st.error(message)
+try:
+    costs = cost_table(year, gpu, model, pue, util, life, rent)
+except GeomapError as exc:
+    st.error(str(exc))
+    st.stop()
 
-st.subheader("Layers")
-st.dataframe(table, hide_index=True, use_container_width=True)
-st.caption(
-    "Every number carries its source: see `layers/*.toml` for each layer's URL, license and "
-    "citation, and `geomap layers --rejections NAME` for rows that were rejected and why."
-)
+map_col, panel_col = st.columns([3, 2])
+with map_col:
+    clicked = st_folium(folium_map(spec_json), key="map", height=560, use_container_width=True,
+                        returned_objects=["last_active_drawing"])
+    feature = (clicked or {}).get("last_active_drawing") or {}
+    region_clicked = (feature.get("properties") or {}).get("region_id")
+    if region_clicked and region_clicked != st.session_state.get("_last_click"):
+        st.session_state["_last_click"] = region_clicked
+        st.session_state["region"] = region_clicked
+        write_state()
+        st.rerun()
+
+write_state()
+
+with panel_col:
+    region = st.session_state.get("region")
+    if not region:
+        st.info("Click a region on the map, or pick one under *Find a region*, to see what a "
+                "million tokens costs there and why.")
+    else:
+        compare = st.selectbox("Compare with", [None, *ids], key="compare",
+                               format_func=lambda r: "—" if r is None else f"{names[r]} ({r})")
+        p = panel.region_panel(costs, summary(year), data_centers(year), region, compare)
+        st.subheader(f"{p['name']} ({region})")
+        price = p["price"]
+        if price["usd_per_kwh"] is None:
+            st.warning("No sourced electricity price for this region.")
+        else:
+            fallback = " — country figure (no regional price)" if price["is_fallback"] else ""
+            st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
+                        f"{price['basis']}{fallback}")
+            st.caption(f"Source: {price['source']}. Range of sourced values here: "
+                       f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
+            c = p["cost"]
+            m1, m2, m3 = st.columns(3)
+            m1.metric("US$ / M input tokens", f"{c['usd_per_mtok_input']:.4f}")
+            m2.metric("US$ / M output tokens", f"{c['usd_per_mtok_output']:.4f}")
+            m3.metric("kWh / M output tokens", f"{c['kwh_per_mtok_output']:.3f}")
+            st.bar_chart(pd.DataFrame({"US$ per M output tokens": [
+                c["capital_usd_per_mtok_output"], c["energy_usd_per_mtok_output"]]},
+                index=["capital (GPU + server)" if rent is None else "rent less electricity",
+                       "electricity × PUE"]), horizontal=True, height=160)
+            st.caption(f"Bitcoin era: {c['usd_per_phs_day']:,.0f} US$ of electricity per PH/s-day.")
+            for key, label in (("cheapest", "cheapest region"), ("compare", "your comparison")):
+                other = p[key]
+                if other and other["ratio"]:
+                    st.markdown(f"vs {label} **{other['name']}**: {other['usd_per_mtok_output']:.4f} "
+                                f"US$/M out — this region costs {other['ratio']:.2f}×.")
+        contents = p["contents"]
+        st.markdown(f"**In this region in {year}:** {len(contents['data_centers'])} data centers, "
+                    f"{contents['n_cable_landings']} cable landings, "
+                    f"{contents['mining_share_pct']:.2f}% of the 2018–19 Bitcoin hashrate sample.")
+        if contents["data_centers"]:
+            st.dataframe(pd.DataFrame(contents["data_centers"]), hide_index=True, height=180)
+        if contents["cables"]:
+            st.caption("Cables: " + "; ".join(contents["cables"][:40]))
+
+st.subheader("Embodied electricity")
+tokens = st.number_input("Tokens per week", min_value=0.0, value=5.3e12, step=1e11, format="%.3e",
+                         help="5.3 trillion: Chinese models' weekly tokens on OpenRouter, Feb 2026")
+kwh_per_mtok = float(costs["kwh_per_mtok_output"].iloc[0])
+kwh = cost.embodied_kwh(tokens, kwh_per_mtok)
+st.markdown(f"{tokens:,.0f} tokens × {kwh_per_mtok:.3f} kWh per million ({gpu}, {model}) = "
+            f"**{kwh / 1000:,.1f} MWh** a week.")
+
+st.subheader("All regions")
+show = costs[["region_id", "name", "price_usd_per_kwh", "price_year", "price_basis",
+              "usd_per_mtok_input", "usd_per_mtok_output", "kwh_per_mtok_output", "energy_share",
+              "price_source"]]
+st.dataframe(show, hide_index=True, height=320)
+d1, d2 = st.columns(2)
+d1.download_button("Download table (CSV)", show.to_csv(index=False).encode(),
+                   file_name=f"geomap-costs-{year}-{gpu}-{model}.csv", mime="text/csv")
+d2.download_button("Download map (HTML)", standalone_html(spec_json),
+                   file_name=f"geomap-{year}.html", mime="text/html")
+
+with st.expander("Sources and licenses"):
+    rows = []
+    for name in load_catalog():
+        info = store.info(name, offline=True)
+        rows.append({"layer": info.name, "kind": info.kind, "features": info.features,
+                     "rejected rows": info.rejected, "license": info.license,
+                     "attribution": info.attribution})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    inputs = estimate.describe_inputs(cost.get_gpu(gpu), cost.get_model(model), spec.assumptions(), year)
+    st.json(inputs, expanded=False)

@@ -149,7 +149,7 @@ class Legend(MacroElement):
 
     _template = Template("""
         {% macro html(this, kwargs) %}
-        <div class="geomap-legend" style="position:absolute;bottom:48px;left:10px;z-index:1000;
+        <div class="geomap-legend" style="position:absolute;bottom:28px;left:10px;z-index:1000;
              background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.3 sans-serif;
              border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)">
           <div style="font-weight:bold;margin-bottom:3px">{{ this.title }}</div>
@@ -371,7 +371,9 @@ def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None) -> folium.Ma
         folium.TileLayer("OpenStreetMap", name="Basemap (OpenStreetMap, from the internet)",
                          control=True).add_to(m)
     m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#dfe9f3}</style>"), name="geomap_bg")
+        "<style>.leaflet-container.leaflet-container{background:#dfe9f3}"
+        ".leaflet-control-attribution.leaflet-control{font-size:10px;line-height:1.25;"
+        "max-width:62%;max-height:3.9em;overflow-y:auto}</style>"), name="geomap_css")
     if "regions" in spec.layers:
         table = table if table is not None else cost_regions(spec)
         layer, legend = region_layer(table, spec.effective_metric)

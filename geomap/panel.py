@@ -1,0 +1,93 @@
+"""A region's panel: its price, cost breakdown, contents and comparisons, as plain data."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from geomap import store
+from geomap.catalog import load_catalog
+from geomap.regions import in_service, join_records, load_regions
+
+
+@lru_cache(maxsize=8)
+def joined_data_centers(year: int) -> pd.DataFrame:
+    """Every data center in service in ``year`` with the region it joined (no geometry)."""
+    regions = load_regions()
+    frames = []
+    for src in load_catalog().by_kind("data_centers"):
+        dc = store.load(src.name)
+        dc = dc[in_service(dc, year, "year_in_service", src.year)]
+        joined = join_records(dc, regions)
+        frames.append(pd.DataFrame(dc.drop(columns="geometry")).assign(
+            region_id=joined["region_id"], join_method=joined["join_method"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def region_panel(costs: pd.DataFrame, summary: pd.DataFrame, dcs: pd.DataFrame,
+                 region_id: str, compare_id: str | None = None) -> dict:
+    """Everything the app shows for one region.
+
+    ``costs`` is :func:`geomap.estimate.cost_table` output, ``summary`` the
+    :func:`geomap.regions.summarize` table of the same year, ``dcs`` :func:`joined_data_centers`.
+    """
+    c = costs.set_index("region_id")
+    if region_id not in c.index:
+        raise KeyError(region_id)
+    row = c.loc[region_id]
+    s = summary.set_index("region_id").loc[region_id] if region_id in set(summary["region_id"]) else None
+    here = dcs[dcs["region_id"] == region_id]
+    priced = c[c["usd_per_mtok_output"].notna()]
+    cheapest_id = priced["usd_per_mtok_output"].idxmin() if len(priced) else None
+    panel = {
+        "region_id": region_id,
+        "name": row["name"],
+        "price": {
+            "usd_per_kwh": _num(row["price_usd_per_kwh"]),
+            "year": None if pd.isna(row["price_year"]) else int(row["price_year"]),
+            "basis": None if pd.isna(row["price_basis"]) else row["price_basis"],
+            "source": None if pd.isna(row["price_source"]) else row["price_source"],
+            "is_fallback": bool(row["price_is_fallback"]) if not pd.isna(row["price_is_fallback"]) else False,
+            "min_usd_per_kwh": _num(row["price_min_usd_per_kwh"]),
+            "max_usd_per_kwh": _num(row["price_max_usd_per_kwh"]),
+        },
+        "cost": {
+            "usd_per_mtok_input": _num(row["usd_per_mtok_input"]),
+            "usd_per_mtok_output": _num(row["usd_per_mtok_output"]),
+            "capital_usd_per_mtok_output": _num(row["capital_usd_per_mtok_output"]),
+            "energy_usd_per_mtok_output": _num(row["energy_usd_per_mtok_output"]),
+            "capital_share": _num(row["capital_share"]),
+            "energy_share": _num(row["energy_share"]),
+            "kwh_per_mtok_output": _num(row["kwh_per_mtok_output"]),
+            "kwh_per_mtok_input": _num(row["kwh_per_mtok_input"]),
+            "usd_per_phs_day": _num(row["usd_per_phs_day"]),
+        },
+        "contents": {
+            "data_centers": [
+                {"name": r["name"], "operator": r["operator"], "power_mw": _num(r["power_mw"]),
+                 "status": r["status"], "source": r["source"]}
+                for r in here.sort_values("power_mw", ascending=False).to_dict("records")
+            ],
+            "n_cable_landings": int(s["n_cable_landings"]) if s is not None else 0,
+            "cables": [x for x in (s["cables"] if s is not None else "").split("; ") if x],
+            "mining_share_pct": float(s["mining_share_pct"]) if s is not None else 0.0,
+        },
+        "cheapest": None,
+        "compare": None,
+    }
+    for key, other in (("cheapest", cheapest_id), ("compare", compare_id)):
+        if other and other in c.index:
+            o = c.loc[other]
+            mine, theirs = _num(row["usd_per_mtok_output"]), _num(o["usd_per_mtok_output"])
+            panel[key] = {
+                "region_id": other, "name": o["name"],
+                "usd_per_mtok_output": theirs,
+                "price_usd_per_kwh": _num(o["price_usd_per_kwh"]),
+                "ratio": (mine / theirs) if mine and theirs else None,
+            }
+    return panel
