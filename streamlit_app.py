@@ -65,11 +65,19 @@ def data_centers(year: int) -> pd.DataFrame:
     return panel.joined_data_centers(year)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def folium_map(spec_json: str):
-    spec = mapview.spec_from_json(spec_json)
-    m = mapview.build_map(spec)
-    return assets.serve_locally(m, STATIC_URL)
+@st.cache_data(show_spinner=False, max_entries=16)
+def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life: float,
+                 rent: float | None):
+    spec = mapview.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
+                           lifetime_years=life, gpu_hour_usd=rent)
+    return mapview.cost_regions(spec)
+
+
+def folium_map(spec: mapview.MapSpec):
+    """Built on every run: a folium map must not be rendered twice (its data is cached)."""
+    table = region_costs(spec.year, spec.gpu, spec.model, spec.pue, spec.utilization,
+                         spec.lifetime_years, spec.gpu_hour_usd)
+    return assets.serve_locally(mapview.build_map(spec, table), STATIC_URL)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -150,6 +158,9 @@ models = sorted(m.name for m in cost.model_catalog().values())
 base = cost_table(THIS_YEAR, "h800", "deepseek-v3", None, None, None, None)
 names = dict(zip(base["region_id"], base["name"], strict=True))
 init_state(gpus, models, list(names))
+if "_pending_region" in st.session_state:
+    pending = st.session_state.pop("_pending_region")
+    st.session_state["region"] = pending if pending in names else None
 
 with st.sidebar:
     st.slider("Year", FIRST_YEAR, THIS_YEAR, key="year",
@@ -191,14 +202,14 @@ except GeomapError as exc:
 
 map_col, panel_col = st.columns([3, 2])
 with map_col:
-    clicked = st_folium(folium_map(spec_json), key="map", height=560, use_container_width=True,
+    clicked = st_folium(folium_map(spec), key="map", height=560, use_container_width=True,
                         returned_objects=["last_active_drawing"])
     feature = (clicked or {}).get("last_active_drawing") or {}
     region_clicked = (feature.get("properties") or {}).get("region_id")
     if region_clicked and region_clicked != st.session_state.get("_last_click"):
         st.session_state["_last_click"] = region_clicked
-        st.session_state["region"] = region_clicked
-        write_state()
+        # The region box already exists in this run: hand the value to the next run.
+        st.session_state["_pending_region"] = region_clicked
         st.rerun()
 
 write_state()

@@ -263,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="JSON output")
     bench.add_argument("--points", type=int, default=1_000_000, help="synthetic points to join")
     bench.set_defaults(func=_cmd_bench)
+
+    from geomap import routes
+
+    routes.add_parser(sub)
     return parser
 
 

@@ -233,8 +233,11 @@ def _marker_layer(frame: gpd.GeoDataFrame, name: str, props: list[str], style, t
     group = folium.FeatureGroup(name=name, show=True)
     if frame.geometry.notna().sum() == 0:
         return group  # nothing in service that year: an empty, still-toggleable layer
+    # A clustered layer's children never reach the map itself, so the cluster carries the
+    # attribution (L.featureGroup takes no options from folium).
     target = MarkerCluster(options={"disableClusteringAtZoom": 6, "maxClusterRadius": 35,
-                                    "showCoverageOnHover": False}).add_to(group) if cluster else group
+                                    "showCoverageOnHover": False, "attribution": attribution},
+                           ).add_to(group) if cluster else group
     folium.GeoJson(
         _feature_collection(frame, props),
         marker=folium.CircleMarker(radius=4, fill=True, weight=1, fill_opacity=0.8),

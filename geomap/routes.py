@@ -33,15 +33,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-
-import networkx as nx
-import numpy as np
-import pandas as pd
-import shapely
-from pyproj import Geod
+from typing import TYPE_CHECKING
 
 from geomap.catalog import layers_dir, load_catalog
 from geomap.errors import CatalogError, GeomapError
+
+if TYPE_CHECKING:  # the heavy imports are made where needed, so `geomap --help` stays fast
+    import networkx as nx
+    import numpy as np
+    import pandas as pd
+    import shapely
+    from pyproj import Geod
 
 __all__ = [
     "RouteConstants",
@@ -60,7 +62,15 @@ __all__ = [
 ]
 
 _CONSTANTS_TABLE = "route_constants.csv"
-_GEOD = Geod(ellps="WGS84")
+
+
+@cache
+def _geod() -> Geod:
+    """The WGS84 ellipsoid, for geodesic lengths."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
 #: Vertices of different parts of one cable closer than this (1e-4 deg ~ 11 m) are one point.
 _VERTEX_DECIMALS = 4
 #: Route vertices at least this far east or west (~100 m from 180) lie on the antimeridian.
@@ -121,6 +131,8 @@ class RouteConstants:
         Radius of the great-circle distances.
     metro_km, strait_km, terrestrial_max_km, land_snap_km, cable_snap_max_km, branch_join_km : float
         Distances of the graph construction rules (see the table's notes).
+    length_ratio_min, length_ratio_max : float
+        Accepted range of a cable's stated over drawn length (:func:`cable_length_scale`).
     sources : dict
         Parameter -> its source, as written in the table.
     """
@@ -136,6 +148,8 @@ class RouteConstants:
     land_snap_km: float
     cable_snap_max_km: float
     branch_join_km: float
+    length_ratio_min: float
+    length_ratio_max: float
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -198,7 +212,10 @@ def great_circle_km(
     radius_km: float = 6371.0088,
 ) -> np.ndarray:
     """Haversine distance (km) between points given in degrees; broadcasts over arrays."""
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1_deg, lat1_deg, lon2_deg, lat2_deg))
+    import numpy as np
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (lon1_deg, lat1_deg, lon2_deg, lat2_deg)
+    )
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2.0 * radius_km * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
@@ -305,6 +322,8 @@ def _resolve_region(text: str) -> Place | None:
 
 def _region_point(region_id: str, region_name: str, geom) -> Place:
     """The most populous gazetteer city inside the region, else a point inside it."""
+    import numpy as np
+    import shapely
     country = region_id[:2]
     cities = [c for c in _big_cities() if c[4] == country]
     best = None
@@ -321,6 +340,8 @@ def _region_point(region_id: str, region_name: str, geom) -> Place:
 
 
 def _resolve_data_center(text: str) -> Place | None:
+    import pandas as pd
+
     from geomap import store
 
     frame = store.load_kind("data_centers")
@@ -361,9 +382,10 @@ def resolve_place(text: str) -> Place:
     Parameters
     ----------
     text : str
-        ``"37.77, -122.42"``; a region id in capitals (``"CN-SH"``, ``"SG"``, from Natural
-        Earth admin-1 / admin-0, reached at the region's most populous city); a data center's
-        name or provider code (``"cn-shanghai"``); or a city (offline geonames gazetteer).
+        ``"37.775, -122.419"`` (three or more decimals); a region id in capitals (``"CN-SH"``,
+        ``"SG"``, from Natural Earth admin-1 / admin-0, reached at the region's most populous
+        city); a data center's name or provider code (``"cn-shanghai"``); or a city (offline
+        geonames gazetteer; the most populous city of that name).
 
     Returns
     -------
@@ -388,7 +410,7 @@ def resolve_place(text: str) -> Place:
             return place
     raise PlaceNotFoundError(
         f"unknown place {text!r}: not a city in the offline gazetteer, a data center name, "
-        "a region id (e.g. CN-SH) or 'lat, lon'"
+        "a region id (e.g. CN-SH) or 'lat, lon' with 3+ decimals"
     )
 
 
@@ -414,6 +436,8 @@ def _vertex_key(lon: float, lat: float) -> tuple[float, float]:
 
 
 def _geod_km(lon1, lat1, lon2, lat2) -> np.ndarray:
+    import numpy as np
+    _GEOD = _geod()
     _, _, m = _GEOD.inv(np.asarray(lon1, float), np.asarray(lat1, float),
                         np.asarray(lon2, float), np.asarray(lat2, float))
     return np.asarray(m, dtype=float) / 1000.0
@@ -424,6 +448,7 @@ def cable_segments(
     geometry,
     landing_points: dict[str, tuple[float, float]],
     constants: RouteConstants,
+    length_scale: float = 1.0,
 ) -> tuple[list[Segment], list[str]]:
     """Split one cable's drawn route into segments between consecutive landing points.
 
@@ -444,6 +469,8 @@ def cable_segments(
     landing_points : dict
         Landing point id -> (lon, lat) of the cable's landing points.
     constants : RouteConstants
+    length_scale : float
+        Multiplies every segment's length (the cable's stated length over its drawn length).
 
     Returns
     -------
@@ -451,6 +478,8 @@ def cable_segments(
     unattached : list of str
         Landing points too far from the route to be attached.
     """
+    import numpy as np
+    import shapely
     if geometry is None or geometry.is_empty:
         return [], list(landing_points)
     parts = [p for p in getattr(geometry, "geoms", [geometry]) if p.length > 0]
@@ -566,7 +595,7 @@ def cable_segments(
                 chain.append(prev[chain[-1]])
             chain.reverse()
             xy = np.array([where[n] for n in chain], dtype=float)
-            segments.append(Segment(cable, start_lp, end_lp, float(dist[end]), xy))
+            segments.append(Segment(cable, start_lp, end_lp, float(dist[end]) * length_scale, xy))
     return segments, unattached
 
 
@@ -584,6 +613,8 @@ class Land:
 
     def landmass_of(self, lon: np.ndarray, lat: np.ndarray, snap_km: float) -> np.ndarray:
         """Landmass id of each point (-1 when no land is within ``snap_km``)."""
+        import numpy as np
+        import shapely
         pts = shapely.points(lon, lat)
         out = np.full(len(pts), -1, dtype=int)
         snap_deg = snap_km / 111.32
@@ -610,6 +641,8 @@ class Land:
 
 def build_land(admin0, constants: RouteConstants) -> Land:
     """Landmasses from Natural Earth admin-0 polygons, joined across straits < ``strait_km``."""
+    import numpy as np
+    import shapely
     geoms = admin0.geometry.to_numpy()
     ids = admin0["region_id"].astype(object).where(admin0["region_id"].notna(), None).to_numpy()
     parts = shapely.get_parts(geoms[~shapely.is_missing(geoms)])
@@ -654,6 +687,7 @@ def terrestrial_allowed(
 ) -> np.ndarray:
     """Where a terrestrial hop is allowed: within one metro area, or on one landmass between
     the same or land-neighbouring countries up to ``terrestrial_max_km``."""
+    import numpy as np
     same_land = (np.asarray(landmass_a) == landmass_b) & (landmass_b >= 0)
     return (km <= constants.metro_km) | (same_land & related & (km <= constants.terrestrial_max_km))
 
@@ -680,7 +714,8 @@ class Route:
         Names of the landing points passed, in order.
     legs : list of dict
         Each edge of the path: ``kind`` ("cable" or "terrestrial"), ``from``, ``to``, ``km`` and,
-        for cables, ``cable`` and ``rfs_year``.
+        for cables, ``cable``, ``cable_id``, ``rfs_year`` and ``medium`` (fibre, telegraph,
+        telephone: the RTT of a historic route is that of fibre on the same path).
     path : dict
         GeoJSON LineString, or MultiLineString when the path crosses the antimeridian.
     great_circle_km : float
@@ -732,7 +767,8 @@ class Route:
             f"  hops:   {' -> '.join(self.hops) if self.hops else '(none)'}",
         ]
         for leg in self.legs:
-            what = f"{leg['cable']} ({leg['rfs_year']})" if leg["kind"] == "cable" else "terrestrial"
+            what = (f"{leg['cable']} ({leg['medium']}, {leg['rfs_year']})" if leg["kind"] == "cable"
+                    else "terrestrial")
             lines.append(f"    {leg['km']:>8,.0f} km  {what}: {leg['from']} -> {leg['to']}")
         return "\n".join(lines)
 
@@ -767,6 +803,10 @@ class RouteGraph:
         self._ids = nodes.index.to_numpy(object)
         self._rfs = cables["rfs_year"].to_numpy(float)
         self._end = cables["end_year"].to_numpy(float)
+        self._rad = {
+            n: (math.radians(y), math.radians(x))
+            for n, x, y in zip(self._ids, self._lon, self._lat, strict=True)
+        }
         self._years: dict[int, nx.Graph] = {}
         self._lock = threading.Lock()
 
@@ -774,10 +814,12 @@ class RouteGraph:
 
     def in_service(self, year: int) -> np.ndarray:
         """Mask of cables in service in ``year`` (``rfs_year <= year``, no ``end_year`` before it)."""
+        import numpy as np
         return (self._rfs <= year) & (np.isnan(self._end) | (self._end >= year))
 
     def graph(self, year: int) -> nx.Graph:
         """The graph of ``year``: cables in service then, and every terrestrial hop."""
+        import networkx as nx
         g = self._years.get(year)
         if g is not None:
             return g
@@ -805,6 +847,7 @@ class RouteGraph:
 
     def _access(self, place: Place) -> tuple[np.ndarray, np.ndarray, int]:
         """Landing points a place may reach by a terrestrial hop, their hop km, its landmass."""
+        import numpy as np
         c = self.constants
         lm = int(self.land.landmass_of(np.array([place.lon]), np.array([place.lat]), c.land_snap_km)[0])
         km = great_circle_km(place.lon, place.lat, self._lon, self._lat, c.earth_mean_radius_km)
@@ -820,6 +863,8 @@ class RouteGraph:
         NoRouteError
             When no landing point is reachable from a place, or the two are not connected.
         """
+        import networkx as nx
+        import numpy as np
         c = self.constants
         a_idx, a_km, a_lm = self._access(origin)
         b_idx, b_km, b_lm = self._access(destination)
@@ -833,26 +878,50 @@ class RouteGraph:
         if not len(b_idx) and not direct:
             raise NoRouteError(f"no landing point is reachable over land from {destination.name}")
         src, dst = "@from", "@to"
-        g = self.graph(year)
         with self._lock:
+            g = self.graph(year)
             try:
-                g.add_edges_from((src, self._ids[i], {"km": float(k), "seg": -1}) for i, k in zip(a_idx, a_km, strict=True))
-                g.add_edges_from((self._ids[i], dst, {"km": float(k), "seg": -1}) for i, k in zip(b_idx, b_km, strict=True))
+                g.add_edges_from((src, self._ids[i], {"km": float(k), "seg": -1})
+                                 for i, k in zip(a_idx, a_km, strict=True))
+                g.add_edges_from((self._ids[i], dst, {"km": float(k), "seg": -1})
+                                 for i, k in zip(b_idx, b_km, strict=True))
                 if direct:
                     g.add_edge(src, dst, km=gc_km * c.terrestrial_route_factor, seg=-1)
                 try:
-                    km, nodes = nx.bidirectional_dijkstra(g, src, dst, weight="km")
+                    nodes = nx.astar_path(g, src, dst, heuristic=self._heuristic(destination),
+                                          weight="km")
                 except (nx.NetworkXNoPath, nx.NodeNotFound):
                     raise NoRouteError(
                         f"no route from {origin.name} to {destination.name} over the cables in "
                         f"service in {year}"
                     ) from None
                 edges = [(u, v, dict(g.edges[u, v])) for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
+                km = sum(e[2]["km"] for e in edges)
             finally:
                 for n in (src, dst):
                     if g.has_node(n):
                         g.remove_node(n)
         return self._describe(origin, destination, year, float(km), nodes, edges, gc_km)
+
+    def _heuristic(self, destination: Place):
+        """A* lower bound: great-circle km to the destination, times the smallest length scale
+        (no edge is shorter than the great circle between its ends times that scale)."""
+        c = self.constants
+        floor = min(c.length_ratio_min, 1.0)
+        lat0 = math.radians(destination.lat)
+        lon0 = math.radians(destination.lon)
+        cos0 = math.cos(lat0)
+        rad = self._rad
+        k = 2.0 * c.earth_mean_radius_km * floor
+
+        def h(node: str, _target: str) -> float:
+            if node in ("@from", "@to"):
+                return 0.0
+            lat, lon = rad[node]
+            a = math.sin((lat - lat0) / 2) ** 2 + math.cos(lat) * cos0 * math.sin((lon - lon0) / 2) ** 2
+            return k * math.asin(math.sqrt(min(1.0, a)))
+
+        return h
 
     def _point(self, node: str, origin: Place, destination: Place) -> tuple[float, float]:
         if node == "@from":
@@ -870,24 +939,27 @@ class RouteGraph:
         return str(self.nodes.at[node, "name"])
 
     def _describe(self, origin, destination, year, km, nodes, edges, gc_km) -> Route:
+        import numpy as np
         cables: list[str] = []
         legs: list[dict] = []
         coords: list[np.ndarray] = []
         for u, v, data in edges:
             seg_i = data["seg"]
             leg = {"from": self._name(u, origin, destination), "to": self._name(v, origin, destination),
+                   "from_id": None if u.startswith("@") else u, "to_id": None if v.startswith("@") else v,
                    "km": round(data["km"], 1)}
             if seg_i >= 0:
                 seg = self.segments[seg_i]
                 row = self.cables.iloc[seg.cable]
                 xy = seg.coords if seg.u == u else seg.coords[::-1]
                 leg.update(kind="cable", cable=str(row["name"]), cable_id=str(row["cable_id"]),
-                           rfs_year=int(row["rfs_year"]))
+                           rfs_year=int(row["rfs_year"]), medium=str(row["medium"]))
                 if not cables or cables[-1] != leg["cable"]:
                     cables.append(leg["cable"])
             else:
                 leg["kind"] = "terrestrial"
-                xy = _geodesic_points(self._point(u, origin, destination), self._point(v, origin, destination))
+                xy = _geodesic_points(self._point(u, origin, destination),
+                                      self._point(v, origin, destination))
             legs.append(leg)
             coords.append(xy)
         hops = [self._name(n, origin, destination) for n in nodes[1:-1]]
@@ -898,6 +970,8 @@ class RouteGraph:
 
 
 def _geodesic_points(a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    import numpy as np
+    _GEOD = _geod()
     km = float(_geod_km(a[0], a[1], b[0], b[1]))
     n = int(km // _DRAW_STEP_KM)
     mid = _GEOD.npts(a[0], a[1], b[0], b[1], n) if n > 0 else []
@@ -921,8 +995,8 @@ def _geojson_line(xy: np.ndarray) -> dict:
                 t = (edge - plon) / (lon_u - plon) if lon_u != plon else 0.0
                 lat_x = plat + t * (lat - plat)
                 if abs(plon) != 180.0:
-                    parts[-1].append([edge, round(lat_x, 5)])
-                parts.append([] if abs(lon) == 180.0 else [[-edge, round(lat_x, 5)]])
+                    parts[-1].append([edge, round(float(lat_x), 5)])
+                parts.append([] if abs(lon) == 180.0 else [[-edge, round(float(lat_x), 5)]])
         parts[-1].append([round(float(lon), 5), round(float(lat), 5)])
         prev = (lon, lat)
     parts = [p for p in parts if len(p) >= 2]
@@ -953,6 +1027,8 @@ def build_graph(constants: RouteConstants | None = None) -> RouteGraph:
     -------
     RouteGraph
     """
+    import pandas as pd
+
     from geomap import store
 
     constants = constants or route_constants()
@@ -978,12 +1054,13 @@ def build_graph(constants: RouteConstants | None = None) -> RouteGraph:
     cable_rows = pd.concat([modern, historic], ignore_index=True)
     cable_rows = cable_rows[cable_rows["rfs_year"].notna()].reset_index(drop=True)
     where = {n: (float(x), float(y)) for n, x, y in zip(nodes.index, nodes["lon"], nodes["lat"], strict=True)}
+    scale = cable_length_scale(cable_rows, constants)
     segments: list[Segment] = []
     unattached: dict[str, list[str]] = {}
     for i, r in enumerate(cable_rows.itertuples(index=False)):
         ids = [s.strip() for s in str(r.landing_point_ids or "").split(";") if s.strip()]
         pts = {lp: where[lp] for lp in ids if lp in where}
-        segs, lost = cable_segments(i, r.geometry, pts, constants)
+        segs, lost = cable_segments(i, r.geometry, pts, constants, float(scale[i]))
         segments.extend(segs)
         if lost:
             unattached[str(r.cable_id)] = lost
@@ -992,13 +1069,41 @@ def build_graph(constants: RouteConstants | None = None) -> RouteGraph:
         "name": cable_rows["name"].astype(str),
         "rfs_year": cable_rows["rfs_year"].astype(float),
         "end_year": pd.to_numeric(cable_rows["end_year"], errors="coerce").astype(float),
+        "length_scale": scale,
+        "medium": cable_rows["kind"].fillna("fibre").astype(str) if "kind" in cable_rows.columns else "fibre",
     })
     terrestrial = _terrestrial_edges(nodes, land, constants)
     return RouteGraph(nodes, cables, segments, terrestrial, land, constants, unattached)
 
 
-def _terrestrial_edges(nodes: pd.DataFrame, land: Land, constants: RouteConstants) -> list[tuple[str, str, float]]:
+def cable_length_scale(cables: pd.DataFrame, constants: RouteConstants) -> np.ndarray:
+    """Per cable, its stated length (``length_km``) over the geodesic length of its drawn route.
+
+    Drawn routes are generalised, so a cable is usually a few percent longer than its drawing
+    (TeleGeography: median 1.055). A ratio outside ``[length_ratio_min, length_ratio_max]`` is
+    taken to describe something else than the drawing (e.g. only one segment) and, like a
+    missing length, is replaced by the median of the accepted ratios.
+    """
+    import numpy as np
+    import pandas as pd
+    _GEOD = _geod()
+    drawn_km = np.array([
+        _GEOD.geometry_length(g) / 1000.0 if g is not None and not g.is_empty else np.nan
+        for g in cables.geometry
+    ])
+    stated_km = pd.to_numeric(cables["length_km"], errors="coerce").astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = stated_km / drawn_km
+    ok = np.isfinite(ratio) & (ratio >= constants.length_ratio_min) & (ratio <= constants.length_ratio_max)
+    fallback = float(np.median(ratio[ok])) if ok.any() else 1.0
+    return np.where(ok, ratio, fallback)
+
+
+def _terrestrial_edges(
+    nodes: pd.DataFrame, land: Land, constants: RouteConstants
+) -> list[tuple[str, str, float]]:
     """Every allowed terrestrial hop between two landing points, weighted with the route factor."""
+    import numpy as np
     lon = nodes["lon"].to_numpy(float)
     lat = nodes["lat"].to_numpy(float)
     lm = nodes["landmass"].to_numpy(int)
@@ -1124,7 +1229,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "(constants and sources: layers/tables/route_constants.csv).",
     )
     p.add_argument("--from", dest="origin", required=True, metavar="PLACE",
-                   help="city, data center name, region id (CN-SH) or 'lat, lon'")
+                   help="city, data center name or provider code, region id in capitals (CN-SH), "
+                   "or 'lat, lon' with 3+ decimals")
     p.add_argument("--to", dest="destination", required=True, metavar="PLACE", help="as --from")
     p.add_argument("--year", type=int, default=date.today().year,
                    help="use the cables in service in this year (default: this year)")

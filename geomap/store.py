@@ -294,14 +294,26 @@ def load(name: str, catalog: Catalog | None = None, *, offline: bool | None = No
     >>> frame = load("ne-admin0")       # doctest: +SKIP
     """
     source = (catalog or load_catalog()).get_source(name)
-    data_path, _ = _prepared_paths(source)
+    data_path, meta_path = _prepared_paths(source)
     if _read_meta(source) is not None:
+        stamp = (str(data_path), source.digest, meta_path.stat().st_mtime_ns)
+        hit = _MEMO.get(source.name)
+        if hit is not None and hit[0] == stamp:
+            return hit[1].copy()
         try:
-            return _read_prepared(source, data_path)
+            frame = _read_prepared(source, data_path)
         except (OSError, ValueError) as exc:  # a damaged prepared file: rebuild it
             data_path.unlink(missing_ok=True)
             del exc
+        else:
+            _MEMO[source.name] = (stamp, frame)
+            return frame.copy()
     return prepare(source, offline=_offline(offline))
+
+
+#: Prepared layers already read in this process, keyed by layer name and checked against the
+#: prepared file's path, record digest and modification time (a re-prepare invalidates them).
+_MEMO: dict[str, tuple[tuple, object]] = {}
 
 
 def _read_prepared(source: Source, path: Path):

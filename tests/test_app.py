@@ -1,20 +1,66 @@
-"""The Streamlit app runs over the library (Streamlit's AppTest, no browser)."""
+"""The Streamlit app's widgets and state, with Streamlit's AppTest (no browser)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from geomap import cost, estimate
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
-def test_app_lists_every_layer_with_its_license(prepared):
-    at = AppTest.from_file(APP, default_timeout=120).run()
+def _run(**params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _select(at: AppTest, label: str):
+    return next(w for w in at.selectbox if w.label == label)
+
+
+def test_app_opens_on_the_region_and_year_in_the_url(prepared):
+    at = _run(year="2018", region="CN-SC", gpu="h100", model="minimax-m2.5")
     assert not at.exception
-    assert not at.error
-    table = at.dataframe[0].value
-    assert set(table["layer"]) == set(prepared)
-    cables = table.set_index("layer").loc["telegeography-cables"]
-    assert cables["features"] == 575
-    assert "CC BY-NC-SA" in cables["license"]
+    assert at.slider[0].value == 2018
+    assert _select(at, "GPU").value == "h100" and _select(at, "Model").value == "minimax-m2.5"
+    assert any("Sichuan (CN-SC)" in h.value for h in at.subheader)
+    table = estimate.cost_table(estimate.region_prices(2018), cost.get_gpu("h100"),
+                                cost.get_model("minimax-m2.5"), cost.default_assumptions(), 2018)
+    row = table.set_index("region_id").loc["CN-SC"]
+    shown = [float(m.value) for m in at.metric[:3]]
+    assert shown == pytest.approx([row["usd_per_mtok_input"], row["usd_per_mtok_output"],
+                                   row["kwh_per_mtok_output"]], abs=6e-4)
+
+
+def test_widgets_update_the_panel_and_the_url(prepared):
+    at = _run(region="US-VA")
+    before = float(at.metric[1].value)
+    _select(at, "GPU").set_value("b200").run()
+    assert not at.exception
+    assert float(at.metric[1].value) != before
+    assert at.query_params["gpu"] == ["b200"] or at.query_params["gpu"] == "b200"
+    at.slider[0].set_value(1866).run()
+    assert not at.exception
+    q = at.query_params["year"]
+    assert (q[0] if isinstance(q, list) else q) == "1866"
+    _select(at, "Region").set_value("IE").run()
+    assert any("Ireland (IE)" in h.value for h in at.subheader)
+
+
+def test_layer_toggles_and_tables(prepared):
+    at = _run()
+    boxes = {c.label: c for c in at.checkbox}
+    assert all(boxes[t].value for t in ("Regions", "Data centers", "Submarine cables",
+                                        "Landing points", "Bitcoin mining"))
+    boxes["Bitcoin mining"].uncheck().run()
+    assert not at.exception
+    q = at.query_params["layers"]
+    assert "mining" not in (q[0] if isinstance(q, list) else q)
+    tables = [d.value for d in at.dataframe]
+    assert any(len(t) >= 300 and "usd_per_mtok_output" in t.columns for t in tables)
+    assert any("MWh" in m.value for m in at.markdown)  # the embodied-electricity panel
