@@ -137,6 +137,15 @@ def check_content(path: Path, fmt: str, check: Check | None, what: str) -> int |
                 _require_keys(
                     (f.get("properties") or {} for f in feats[:50]), check.raw_fields, what
                 )
+                if check.geometry_types:
+                    # A different file served at this URL usually has other geometry.
+                    types = {(f.get("geometry") or {}).get("type") for f in feats[:200]} - {None}
+                    wrong = types - set(check.geometry_types)
+                    if wrong:
+                        raise DownloadError(
+                            f"{what}: geometry {sorted(wrong)} where the record expects "
+                            f"{list(check.geometry_types)} (a different file?)"
+                        )
             elif isinstance(data, list) and len(data) == 2 and isinstance(data[1], list):
                 count = len(data[1])  # World Bank API envelope: [header, records]
                 _require_keys(data[1][:50], check.raw_fields, what)
