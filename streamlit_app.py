@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from geomap import assets, cost, estimate, mapview, panel, store
 from geomap.catalog import load_catalog
 from geomap.errors import GeomapError
+from geomap.panel import md_escape as md
 
 st.set_page_config(page_title="geomap: where AI tokens are made", layout="wide")
 
@@ -148,7 +149,7 @@ if missing:
             failures.append(f"{name}: {result[name]}")
     missing_layers.clear()
     for message in failures:
-        st.error(message)
+        st.error(md(message))
     if failures:
         st.stop()
 
@@ -197,7 +198,7 @@ spec_json = json.dumps({**spec.__dict__, "layers": sorted(layers)})
 try:
     costs = cost_table(year, gpu, model, pue, util, life, rent)
 except GeomapError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 map_col, panel_col = st.columns([3, 2])
@@ -223,15 +224,15 @@ with panel_col:
         compare = st.selectbox("Compare with", [None, *ids], key="compare",
                                format_func=lambda r: "—" if r is None else f"{names[r]} ({r})")
         p = panel.region_panel(costs, summary(year), data_centers(year), region, compare)
-        st.subheader(f"{p['name']} ({region})")
+        st.subheader(f"{md(p['name'])} ({md(region)})")
         price = p["price"]
         if price["usd_per_kwh"] is None:
             st.warning("No sourced electricity price for this region.")
         else:
             fallback = " — country figure (no regional price)" if price["is_fallback"] else ""
             st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
-                        f"{price['basis']}{fallback}")
-            st.caption(f"Source: {price['source']}. Range of sourced values here: "
+                        f"{md(price['basis'])}{fallback}")
+            st.caption(f"Source: {md(price['source'])}. Range of sourced values here: "
                        f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
             c = p["cost"]
             m1, m2, m3 = st.columns(3)
@@ -246,7 +247,7 @@ with panel_col:
             for key, label in (("cheapest", "cheapest region"), ("compare", "your comparison")):
                 other = p[key]
                 if other and other["ratio"]:
-                    st.markdown(f"vs {label} **{other['name']}**: {other['usd_per_mtok_output']:.4f} "
+                    st.markdown(f"vs {label} **{md(other['name'])}**: {other['usd_per_mtok_output']:.4f} "
                                 f"US$/M out — this region costs {other['ratio']:.2f}×.")
         contents = p["contents"]
         st.markdown(f"**In this region in {year}:** {len(contents['data_centers'])} data centers, "
@@ -255,7 +256,7 @@ with panel_col:
         if contents["data_centers"]:
             st.dataframe(pd.DataFrame(contents["data_centers"]), hide_index=True, height=180)
         if contents["cables"]:
-            st.caption("Cables: " + "; ".join(contents["cables"][:40]))
+            st.caption("Cables: " + "; ".join(md(c) for c in contents["cables"][:40]))
 
 st.subheader("Embodied electricity")
 tokens = st.number_input("Tokens per week", min_value=0.0, value=5.3e12, step=1e11, format="%.3e",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -23,6 +24,20 @@ def joined_data_centers(year: int) -> pd.DataFrame:
         frames.append(pd.DataFrame(dc.drop(columns="geometry")).assign(
             region_id=joined["region_id"], join_method=joined["join_method"]))
     return pd.concat(frames, ignore_index=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md_escape(value: object) -> str:
+    """Text from data made inert for Markdown (Streamlit's st.markdown/caption/subheader).
+
+    >>> print(md_escape("[x](javascript:alert(1)) <b>"))
+    \\[x\\]\\(javascript:alert\\(1\\)\\) \\<b\\>
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", str(value))
 
 
 def _num(value: object) -> float | None:
