@@ -343,24 +343,22 @@ def model_catalog() -> dict[str, Model]:
     return out
 
 
+def _lookup(catalog: dict, name: str, what: str):
+    try:
+        return catalog[normalize_name(name)]
+    except KeyError:
+        valid = ", ".join(sorted(item.name for item in catalog.values()))
+        raise CatalogError(f"unknown {what} {name!r}; valid {what}s: {valid}") from None
+
+
 def get_gpu(name: str) -> Gpu:
     """A GPU by forgiving name; an unknown name lists the valid ones."""
-    cat = gpu_catalog()
-    try:
-        return cat[normalize_name(name)]
-    except KeyError:
-        valid = ", ".join(sorted(g.name for g in cat.values()))
-        raise CatalogError(f"unknown GPU {name!r}; valid GPUs: {valid}") from None
+    return _lookup(gpu_catalog(), name, "GPU")
 
 
 def get_model(name: str) -> Model:
     """A model by forgiving name (case, '-', '_', '.' ignored); unknown names list valid ones."""
-    cat = model_catalog()
-    try:
-        return cat[normalize_name(name)]
-    except KeyError:
-        valid = ", ".join(sorted(m.name for m in cat.values()))
-        raise CatalogError(f"unknown model {name!r}; valid models: {valid}") from None
+    return _lookup(model_catalog(), name, "model")
 
 
 @cache
