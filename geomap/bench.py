@@ -9,6 +9,7 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 
+from geomap import store
 from geomap.schema import CRS
 
 
@@ -34,7 +35,6 @@ def synthetic_points(anchors: gpd.GeoSeries, n: int, seed: int = 0, jitter_deg: 
 
 def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
     """Points per second through :func:`geomap.regions.join_points` vs a bare ``sjoin``."""
-    from geomap import store
     from geomap.regions import join_points, load_regions
 
     regions = load_regions()
@@ -84,15 +84,64 @@ def bench_costs(repeat: int = 50) -> dict:
 
 def bench_load() -> dict:
     """Warm start: every prepared layer read back from GeoParquet."""
-    from geomap import store
     from geomap.catalog import load_catalog
 
     catalog = load_catalog()
+    store._MEMO.clear()  # measure reading GeoParquet, not the in-process cache
     start = time.perf_counter()
     rows = sum(len(store.load(name, catalog)) for name in catalog)
     return {"layers": len(catalog), "rows": rows, "warm_load_s": round(time.perf_counter() - start, 3)}
 
 
-def run(n_points: int = 1_000_000) -> dict:
+def run(n_points: int = 1_000_000, routes: bool = True) -> dict:
     """All figures; layers must be fetched (``geomap fetch``) first."""
-    return {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs()}
+    figures = {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs(),
+               "map": bench_map()}
+    if routes:
+        from geomap.routes import bench_routes
+
+        figures["routes"] = bench_routes()
+    return figures
+
+
+def bench_map(year: int | None = None) -> dict:
+    """HTML size and build time of the full map vs a naive baseline in the same run.
+
+    The baseline passes the raw downloaded layers (unsimplified, unrounded GeoJSON) straight
+    to folium, as one would without geomap's preparation.
+    """
+    import json
+    from datetime import date
+
+    import folium
+
+    from geomap import assets, download
+    from geomap.catalog import load_catalog
+    from geomap.mapview import MapSpec, build_map
+
+    year = year or date.today().year
+    start = time.perf_counter()
+    html = assets.inline(build_map(MapSpec(year=year))).get_root().render()
+    ours_s = time.perf_counter() - start
+
+    catalog = load_catalog()
+    start = time.perf_counter()
+    naive = folium.Map(tiles=None, location=[25, 40], zoom_start=2)
+    for name in ("ne-admin0", "ne-admin1", "telegeography-cables", "telegeography-landing-points"):
+        raw = download.raw_path(catalog[name].urls[0])
+        with open(raw, "rb") as fh:
+            folium.GeoJson(json.load(fh), name=name).add_to(naive)
+    for src in catalog.by_kind("data_centers"):
+        dc = store.load(src.name)
+        folium.GeoJson(dc[dc.geometry.notna()][["name", "geometry"]].to_json(), name=src.name).add_to(naive)
+    naive_html = assets.inline(naive).get_root().render()
+    naive_s = time.perf_counter() - start
+    return {
+        "year": year,
+        "html_mb": round(len(html.encode()) / 1e6, 3),
+        "build_s": round(ours_s, 3),
+        "naive_html_mb": round(len(naive_html.encode()) / 1e6, 3),
+        "naive_build_s": round(naive_s, 3),
+        "size_ratio_vs_naive": round(len(html) / len(naive_html), 3),
+        "time_ratio_vs_naive": round(ours_s / naive_s, 3),
+    }

@@ -168,7 +168,7 @@ def pd_isna(value) -> bool:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from geomap import bench
 
-    figures = bench.run(n_points=args.points)
+    figures = bench.run(n_points=args.points, routes=not args.no_routes)
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
@@ -180,6 +180,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     print(f"               methods: {join['join_methods']}")
     print(f"cost recompute {costs['regions']} regions: median {costs['recompute_ms_median']} ms, "
           f"max {costs['recompute_ms_max']} ms over {costs['runs']} GPU/model changes")
+    mp = figures["map"]
+    print(f"map {mp['year']}       {mp['html_mb']} MB HTML in {mp['build_s']} s; naive baseline "
+          f"{mp['naive_html_mb']} MB in {mp['naive_build_s']} s (size ratio {mp['size_ratio_vs_naive']}, "
+          f"time ratio {mp['time_ratio_vs_naive']})")
+    if "routes" in figures:
+        print(f"routes         {json.dumps(figures['routes'])}")
     return 0
 
 
@@ -262,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="print speed figures (join throughput, cost recompute)")
     bench.add_argument("--json", action="store_true", help="JSON output")
     bench.add_argument("--points", type=int, default=1_000_000, help="synthetic points to join")
+    bench.add_argument("--no-routes", action="store_true", help="skip the route figures")
     bench.set_defaults(func=_cmd_bench)
 
     from geomap import routes
