@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap import assets, cost, estimate, mapview, panel, store
+from geomap import assets, cost, estimate, mapview, panel, store, userlayers
 from geomap.catalog import load_catalog
 from geomap.errors import GeomapError
 from geomap.panel import md_escape as md
@@ -187,6 +187,7 @@ with st.sidebar:
     ids = sorted(names, key=lambda r: names[r])
     st.selectbox("Region", [None, *ids], key="region",
                  format_func=lambda r: "—" if r is None else f"{names[r]} ({r})")
+    userlayers.upload_widget(st)
 
 year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
 layers = frozenset(layer for layer in mapview.LAYERS if st.session_state[f"layer_{layer}"])

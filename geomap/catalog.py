@@ -275,4 +275,6 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
         sources.append(Source.from_mapping(data, record_file=str(path)))
-    return Catalog(sources)
+    from geomap.userlayers import user_records  # layers added with `geomap import`
+
+    return Catalog([*sources, *user_records(taken=[s.name for s in sources])])

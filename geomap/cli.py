@@ -274,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     from geomap import routes
 
     routes.add_parser(sub)
+
+    from geomap import userlayers
+
+    userlayers.add_parser(sub)
     return parser
 
 

@@ -346,6 +346,14 @@ def mining_layer(year: int) -> folium.FeatureGroup | None:
         eras["t_share"] = [f"{s:.1f}% of {esc(o)} hashrate ({esc(d)})" for s, o, d in
                            zip(eras["share_pct"], eras["share_of"], eras["date"], strict=True)]
         frames.append(eras[eras.geometry.notna()])
+    for src in load_catalog().by_kind("mining"):
+        if src.name in ("sun-bitcoin-hashrate", "mining-eras"):
+            continue  # drawn above, by their own rules
+        extra = store.load(src.name)  # e.g. a user's imported mining sites
+        extra = extra[extra.geometry.notna() & extra["share_pct"].notna()].copy()
+        if len(extra):
+            extra["t_share"] = extra["share_pct"].map(lambda v: f"{v:.2f}% ({esc(src.title)})")
+            frames.append(extra)
     if not frames:
         return None
     m = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=areas.crs)

@@ -188,3 +188,68 @@ def test_clicking_a_region_on_the_map_opens_its_panel(browser, app_url):
         assert p.errors == []
     finally:
         p.close()
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>"]
+
+
+def _find_and_open(frame, needle: str) -> str:
+    """Open the tooltip of the data-center marker whose name is ``needle``; return its text."""
+    return frame.evaluate(
+        """(needle) => {
+          let text = null;
+          const visit = l => {
+            if (l.feature && l.feature.properties && l.feature.properties.t_name !== undefined) {
+              const div = document.createElement('div');
+              div.innerHTML = l.feature.properties.t_name;   // as the tooltip renders it
+              if (div.textContent === needle) {
+                l.openTooltip && l.openTooltip(l.getLatLng ? l.getLatLng() : undefined);
+                const tip = document.querySelector('.leaflet-tooltip');
+                text = tip ? tip.textContent : div.textContent;
+                if (tip && tip.querySelector('img, script')) text = 'ELEMENT INJECTED';
+              }
+            }
+            if (l.eachLayer) l.eachLayer(visit);
+            if (l.getAllChildMarkers) l.getAllChildMarkers().forEach(visit);
+          };
+          window.map_div.eachLayer(visit);
+          return text;
+        }""",
+        needle,
+    )
+
+
+def test_hostile_names_show_as_text_in_the_app_and_the_export(browser, app_url, session_cache, tmp_path):
+    from geomap import cli
+
+    csv_path = tmp_path / "hostile.csv"
+    csv_path.write_text("name,operator,lat,lon,power_mw\n"
+                        + "".join(f'"{n}","{n}",{-20 + 5 * i},{20 + 5 * i},50\n' for i, n in enumerate(HOSTILE)),
+                        encoding="utf-8")
+    assert cli.main(["import", str(csv_path), "--kind", "data_centers", "--name", "hostile"]) == 0
+    try:
+        p = Page(browser, f"{app_url}/?year=2026")
+        dialogs: list[str] = []
+        p.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        try:
+            frame, _ = p.map_frame()
+            for name in HOSTILE:
+                assert _find_and_open(frame, name) is not None, name
+                shown = _find_and_open(frame, name)
+                assert shown != "ELEMENT INJECTED" and name in shown
+            p.page.wait_for_timeout(1000)
+            assert dialogs == []
+        finally:
+            p.close()
+        out = tmp_path / "map.html"
+        assert cli.main(["export", str(out), "--layers", "data_centers"]) == 0
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(out.as_uri())
+        page.wait_for_timeout(1500)
+        html = out.read_text(encoding="utf-8")
+        assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+        assert dialogs == []
+        page.close()
+    finally:
+        cli.main(["import", "--remove", "hostile"])
