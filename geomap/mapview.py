@@ -352,7 +352,8 @@ def mining_layer(year: int) -> folium.FeatureGroup | None:
         extra = store.load(src.name)  # e.g. a user's imported mining sites
         extra = extra[extra.geometry.notna() & extra["share_pct"].notna()].copy()
         if len(extra):
-            extra["t_share"] = extra["share_pct"].map(lambda v: f"{v:.2f}% ({esc(src.title)})")
+            title = esc(src.title)
+            extra["t_share"] = [f"{v:.2f}% ({title})" for v in extra["share_pct"]]
             frames.append(extra)
     if not frames:
         return None
