@@ -74,11 +74,22 @@ def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life:
     return mapview.cost_regions(spec)
 
 
-def folium_map(spec: mapview.MapSpec):
+def folium_map(spec: mapview.MapSpec, route: dict | None):
     """Built on every run: a folium map must not be rendered twice (its data is cached)."""
     table = region_costs(spec.year, spec.gpu, spec.model, spec.pue, spec.utilization,
                          spec.lifetime_years, spec.gpu_hour_usd)
-    return assets.serve_locally(mapview.build_map(spec, table), STATIC_URL)
+    return assets.serve_locally(mapview.build_map(spec, table, route), STATIC_URL)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def token_route(origin: str, destination: str, year: int) -> tuple[dict | None, str | None]:
+    """The route as JSON, or the clear message of why there is none."""
+    from geomap import routes
+
+    try:
+        return routes.find_route(origin, destination, year).to_json(), None
+    except GeomapError as exc:
+        return None, str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -187,6 +198,11 @@ with st.sidebar:
     ids = sorted(names, key=lambda r: names[r])
     st.selectbox("Region", [None, *ids], key="region",
                  format_func=lambda r: "—" if r is None else f"{names[r]} ({r})")
+    st.subheader("Token route")
+    show_route = st.checkbox("Draw the path a request takes", key="show_route")
+    route_from = st.text_input("From (city, region id or data center)", "San Francisco",
+                               key="route_from")
+    route_to = st.text_input("To", st.session_state.get("region") or "CN-SH", key="route_to")
     userlayers.upload_widget(st)
 
 year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
@@ -202,9 +218,20 @@ except GeomapError as exc:
     st.error(md(str(exc)))
     st.stop()
 
+route = None
+if show_route and route_from.strip() and route_to.strip():
+    route, route_error = token_route(route_from.strip(), route_to.strip(), year)
+    if route_error:
+        st.warning(md(route_error))
+    else:
+        st.caption(f"Route {md(route['from']['name'])} → {md(route['to']['name'])} in {year}: "
+                   f"**RTT {route['rtt_ms']:.1f} ms** over {route['km']:,.0f} km "
+                   f"(great-circle bound {route['great_circle_rtt_ms']:.1f} ms); cables: "
+                   + md(", ".join(route["cables"]) or "none"))
+
 map_col, panel_col = st.columns([3, 2])
 with map_col:
-    clicked = st_folium(folium_map(spec), key="map", height=560, use_container_width=True,
+    clicked = st_folium(folium_map(spec, route), key="map", height=560, use_container_width=True,
                         returned_objects=["last_active_drawing"])
     feature = (clicked or {}).get("last_active_drawing") or {}
     region_clicked = (feature.get("properties") or {}).get("region_id")
@@ -250,6 +277,15 @@ with panel_col:
                 if other and other["ratio"]:
                     st.markdown(f"vs {label} **{md(other['name'])}**: {other['usd_per_mtok_output']:.4f} "
                                 f"US$/M out — this region costs {other['ratio']:.2f}×.")
+        user_city = st.text_input("Your city (for the round-trip time)", "San Francisco",
+                                  key="rtt_city")
+        if user_city.strip():
+            r, err = token_route(user_city.strip(), region, year)
+            if err:
+                st.caption(md(err))
+            else:
+                st.markdown(f"**RTT from {md(r['from']['name'])}:** {r['rtt_ms']:.0f} ms over "
+                            f"{r['km']:,.0f} km of fibre ({md(', '.join(r['cables']) or 'overland')}).")
         contents = p["contents"]
         st.markdown(f"**In this region in {year}:** {len(contents['data_centers'])} data centers, "
                     f"{contents['n_cable_landings']} cable landings, "

@@ -373,8 +373,27 @@ def mining_layer(year: int) -> folium.FeatureGroup | None:
 # ---------------------------------------------------------------- the map
 
 
-def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None) -> folium.Map:
-    """Assemble the layers of ``spec`` into a folium map (assets not yet localized)."""
+def route_layer(route: dict) -> folium.FeatureGroup:
+    """A token route (``geomap.routes.Route.to_json()``): its path, RTT and cables."""
+    group = folium.FeatureGroup(name="Token route")
+    label = (f"{esc(route['from']['name'])} → {esc(route['to']['name'])}: "
+             f"RTT {route['rtt_ms']:.1f} ms over {route['km']:,.0f} km "
+             f"({route['year']}); cables: {esc(', '.join(route['cables']) or 'none')}")
+    folium.GeoJson(
+        {"type": "Feature", "properties": {"label": label}, "geometry": route["path"]},
+        style_function=lambda f: {"color": "#d7301f", "weight": 4, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+    ).add_to(group)
+    for end in ("from", "to"):
+        place = route[end]
+        folium.CircleMarker([place["lat"], place["lon"]], radius=6, color="#d7301f", fill=True,
+                            fill_opacity=1, tooltip=esc(place["name"])).add_to(group)
+    return group
+
+
+def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None,
+              route: dict | None = None) -> folium.Map:
+    """Assemble the layers of ``spec`` (and a route, if given) into a folium map."""
     m = folium.Map(location=[25, 40], zoom_start=2, tiles=None,
                    prefer_canvas=True, world_copy_jump=True, control_scale=True)
     # Without a tile layer folium sets no zoom range, which marker clustering needs.
@@ -401,6 +420,8 @@ def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None) -> folium.Ma
             layer.add_to(m)
     if "data_centers" in spec.layers:
         data_center_layer(spec.year).add_to(m)
+    if route is not None:
+        route_layer(route).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

@@ -69,3 +69,16 @@ def test_layer_toggles_and_tables(prepared):
     tables = [d.value for d in at.dataframe]
     assert any(len(t) >= 300 and "usd_per_mtok_output" in t.columns for t in tables)
     assert any("MWh" in m.value for m in at.markdown)  # the embodied-electricity panel
+
+
+def test_token_route_and_rtt_in_the_panel(prepared):
+    at = _run(region="CN-SH", year="2026")
+    next(c for c in at.checkbox if c.label == "Draw the path a request takes").check().run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "RTT" in captions and "San Francisco" in captions
+    from geomap import routes
+
+    expected = routes.find_route("San Francisco", "CN-SH", 2026).rtt_ms
+    assert f"{expected:.1f} ms" in captions
+    assert any("RTT from San Francisco" in m.value for m in at.markdown)

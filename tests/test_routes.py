@@ -289,3 +289,12 @@ def test_bench_routes_reports_figures(prepared):
     assert figures["routes"] == 4 and figures["no_route"] == []
     assert 0 < figures["route_ms_median"] <= figures["route_ms_max"]
     assert figures["graph_build_s"] > 0
+
+
+def test_route_is_drawn_on_the_map(prepared):
+    from geomap import routes
+    from geomap.mapview import MapSpec, build_map
+
+    route = routes.find_route("San Francisco", "Shanghai", 2026).to_json()
+    html = build_map(MapSpec(year=2026, layers=frozenset({"cables"})), route=route).get_root().render()
+    assert "Token route" in html and f"RTT {route['rtt_ms']:.1f} ms" in html
