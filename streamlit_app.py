@@ -311,7 +311,7 @@ st.dataframe(show, hide_index=True, height=320)
 d1, d2 = st.columns(2)
 d1.download_button("Download table (CSV)", show.to_csv(index=False).encode(),
                    file_name=f"geomap-costs-{year}-{gpu}-{model}.csv", mime="text/csv")
-d2.download_button("Download map (HTML)", standalone_html(spec_json),
+d2.download_button("Download map (HTML)", lambda: standalone_html(spec_json),  # built on click
                    file_name=f"geomap-{year}.html", mime="text/html")
 
 with st.expander("Sources and licenses"):

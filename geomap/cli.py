@@ -207,6 +207,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_loadtest(args: argparse.Namespace) -> int:
+    from geomap import loadtest
+
+    proc = None
+    url = args.url
+    if not url:
+        proc, url = loadtest.start_app()
+    try:
+        result = loadtest.run_load(url, sessions=args.sessions, seconds=args.seconds,
+                                   server_pid=proc.pid if proc else args.server_pid)
+    finally:
+        if proc:
+            proc.terminate()
+    figures = result.to_json()
+    print(json.dumps(figures, indent=2))
+    return 0 if not figures["errors"] and not figures["wrong_numbers"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
@@ -270,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--points", type=int, default=1_000_000, help="synthetic points to join")
     bench.add_argument("--no-routes", action="store_true", help="skip the route figures")
     bench.set_defaults(func=_cmd_bench)
+
+    load = sub.add_parser("loadtest", help="concurrent app sessions in headless Chromium (loopback)")
+    load.add_argument("--url", help="a running app on this machine (default: start one)")
+    load.add_argument("--server-pid", type=int, help="its process id, to sample memory")
+    load.add_argument("--sessions", type=int, default=20)
+    load.add_argument("--seconds", type=float, default=60)
+    load.set_defaults(func=_cmd_loadtest)
 
     from geomap import routes
 
