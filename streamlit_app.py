@@ -112,7 +112,8 @@ def _param(name: str, default):
 
 
 def init_state(gpus: list[str], models: list[str], region_ids: list[str]) -> None:
-    if st.session_state.get("_initialized"):
+    """Widgets start from the URL, and follow it when it changes (back/forward, edited link)."""
+    if st.session_state.get("_initialized") and dict(st.query_params) == st.session_state.get("_written"):
         return
     st.session_state["year"] = min(max(_param("year", THIS_YEAR), FIRST_YEAR), THIS_YEAR)
     gpu = _param("gpu", "h800")
@@ -137,6 +138,7 @@ def write_state() -> None:
     }
     if st.session_state.get("region"):
         params["region"] = st.session_state["region"]
+    st.session_state["_written"] = params
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
 

@@ -216,7 +216,8 @@ def _cmd_loadtest(args: argparse.Namespace) -> int:
         proc, url = loadtest.start_app()
     try:
         result = loadtest.run_load(url, sessions=args.sessions, seconds=args.seconds,
-                                   server_pid=proc.pid if proc else args.server_pid)
+                                   server_pid=proc.pid if proc else args.server_pid,
+                                   driver=args.driver)
     finally:
         if proc:
             proc.terminate()
@@ -294,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--server-pid", type=int, help="its process id, to sample memory")
     load.add_argument("--sessions", type=int, default=20)
     load.add_argument("--seconds", type=float, default=60)
+    load.add_argument("--driver", choices=["websocket", "browser"], default="websocket",
+                      help="Streamlit's websocket protocol (default) or real Chromium pages")
     load.set_defaults(func=_cmd_loadtest)
 
     from geomap import routes
