@@ -68,6 +68,20 @@ def rss_mb(pid: int) -> float | None:
     return round(total, 1) if total else None
 
 
+def pick_view(rng: random.Random) -> tuple[tuple, str]:
+    """A random (year, gpu, model, region) and its URL query string."""
+    year, (gpu, model), region = rng.choice(YEARS), rng.choice(COMBOS), rng.choice(REGIONS)
+    return (year, gpu, model, region), f"year={year}&gpu={gpu}&model={model}&region={region}&layers=regions"
+
+
+def check_shown(result: LoadResult, expected: dict, key: tuple, shown: float, label: str) -> None:
+    """Count a view whose output cost is ``shown``; record it if it differs from the library's."""
+    if key not in expected:
+        expected[key] = expected_output_cost(*key)
+    if abs(shown - expected[key]) > 6e-4:
+        result.wrong.append(f"{label}: shown {shown}, expected {expected[key]:.4f}")
+
+
 def expected_output_cost(year: int, gpu: str, model: str, region: str) -> float:
     from geomap import cost, estimate
 
@@ -118,8 +132,8 @@ async def _ws_session(url: str, deadline: float, max_views: int, rng: random.Ran
         for _ in range(max_views):
             if time.monotonic() >= deadline:
                 break
-            year, (gpu, model), region = rng.choice(YEARS), rng.choice(COMBOS), rng.choice(REGIONS)
-            query = f"year={year}&gpu={gpu}&model={model}&region={region}&layers=regions"
+            key, query = pick_view(rng)
+            region = key[3]
             start = time.monotonic()
             try:
                 heads, metrics, errors = await _ws_view(ws, query, timeout_s=180)
@@ -134,12 +148,7 @@ async def _ws_session(url: str, deadline: float, max_views: int, rng: random.Ran
             if not any(f"({region})" in h.replace("\\", "") for h in heads) or len(metrics) < 2:
                 result.wrong.append(f"{query}: panel missing (headings {heads[:3]})")
                 continue
-            key = (year, gpu, model, region)
-            if key not in expected:
-                expected[key] = expected_output_cost(*key)
-            shown = float(metrics[1])
-            if abs(shown - expected[key]) > 6e-4:
-                result.wrong.append(f"{query}: shown {shown}, expected {expected[key]:.4f}")
+            check_shown(result, expected, key, float(metrics[1]), query)
 
 
 async def _session(browser, url: str, deadline: float, max_views: int, rng: random.Random,
@@ -150,8 +159,8 @@ async def _session(browser, url: str, deadline: float, max_views: int, rng: rand
         for _ in range(max_views):
             if time.monotonic() >= deadline:
                 break
-            year, (gpu, model), region = rng.choice(YEARS), rng.choice(COMBOS), rng.choice(REGIONS)
-            view = f"{url}/?year={year}&gpu={gpu}&model={model}&region={region}&layers=regions"
+            key, query = pick_view(rng)
+            region, view = key[3], f"{url}/?{query}"
             start = time.monotonic()
             try:
                 await page.goto(view, wait_until="commit", timeout=120_000)
@@ -165,11 +174,7 @@ async def _session(browser, url: str, deadline: float, max_views: int, rng: rand
                 continue
             result.latencies_s.append(time.monotonic() - start)
             result.views += 1
-            key = (year, gpu, model, region)
-            if key not in expected:
-                expected[key] = expected_output_cost(*key)
-            if abs(shown - expected[key]) > 6e-4:
-                result.wrong.append(f"{view}: shown {shown}, expected {expected[key]:.4f}")
+            check_shown(result, expected, key, shown, view)
     finally:
         await page.close()
 
