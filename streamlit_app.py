@@ -25,6 +25,8 @@ LAYER_PARAM = {"regions": "regions", "data_centers": "dc", "cables": "cables",
 
 
 # ---------------------------------------------------------------- cached library calls
+# Tables are cached as shared resources (one copy for every session, never mutated here);
+# st.cache_data would hand each run its own unpickled copy.
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,7 +46,7 @@ def missing_layers() -> list[str]:
     return missing
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: float,
                rent: float | None) -> pd.DataFrame:
     a = cost.with_overrides(cost.default_assumptions(), pue=pue, utilization=util,
@@ -53,7 +55,7 @@ def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: f
                                cost.get_model(model), a, year)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def summary(year: int) -> pd.DataFrame:
     from geomap.regions import summarize
 
@@ -61,12 +63,12 @@ def summary(year: int) -> pd.DataFrame:
     return pd.DataFrame(table.drop(columns="geometry"))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def data_centers(year: int) -> pd.DataFrame:
     return panel.joined_data_centers(year)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life: float,
                  rent: float | None):
     spec = mapview.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
