@@ -268,6 +268,24 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogError(f"{directory}: no layer records (*.toml) found")
+    from geomap.download import cache_dir
+
+    user_dir = cache_dir() / "user"
+    user_files = sorted(user_dir.glob("*/*.toml")) if user_dir.is_dir() else []
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in [*files, *user_files])
+    hit = _CATALOGS.get(key)
+    if hit is not None:
+        return hit
+    _CATALOGS.clear()
+    _CATALOGS[key] = catalog = _read_catalog(files)
+    return catalog
+
+
+#: The last catalog read, keyed by its record files and their modification times.
+_CATALOGS: dict[tuple, Catalog] = {}
+
+
+def _read_catalog(files: list[Path]) -> Catalog:
     sources = []
     for path in files:
         try:

@@ -127,8 +127,10 @@ async def _ws_session(url: str, deadline: float, max_views: int, rng: random.Ran
 
     await asyncio.sleep(delay_s)
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    # No client pings: browsers send none, and a busy server answers them late.
     async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                  origin=url, open_timeout=60) as ws:
+                                  origin=url, open_timeout=60, ping_interval=None,
+                                  ping_timeout=None) as ws:
         for _ in range(max_views):
             if time.monotonic() >= deadline:
                 break

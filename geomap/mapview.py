@@ -75,6 +75,31 @@ class MapSpec:
 # ---------------------------------------------------------------- data
 
 
+class GeoJsonLayer(folium.GeoJson):
+    """folium's GeoJson with its bounds computed once by shapely.
+
+    folium (and streamlit-folium, on every app run) otherwise walks every coordinate in
+    Python to find a layer's bounds — about a second for the region layer.
+    """
+
+    def __init__(self, data: dict, *args, bounds: list | None = None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self._bounds = bounds
+
+    def _get_self_bounds(self):
+        if self._bounds is None:
+            return super()._get_self_bounds()
+        return self._bounds
+
+
+def _bounds(data: dict) -> list | None:
+    geoms = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", []) if f.get("geometry")]
+    if not geoms:
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
 def esc(value: object) -> str:
     """Text from data, escaped for HTML (tooltips and popups use innerHTML)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -208,8 +233,9 @@ def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, 
     props = ["region_id", "fill", "label_name", "label_price", "label_cost", "label_kwh",
              "label_shares", "label_btc", "label_source"]
     data = _feature_collection(t, props)
-    layer = folium.GeoJson(
+    layer = GeoJsonLayer(
         data,
+        bounds=_bounds(data),
         name=LAYER_TITLES["regions"],
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#666",
                                   "weight": 0.4, "fillOpacity": 0.75},
@@ -238,8 +264,10 @@ def _marker_layer(frame: gpd.GeoDataFrame, name: str, props: list[str], style, t
     target = MarkerCluster(options={"disableClusteringAtZoom": 6, "maxClusterRadius": 35,
                                     "showCoverageOnHover": False, "attribution": attribution},
                            ).add_to(group) if cluster else group
-    folium.GeoJson(
-        _feature_collection(frame, props),
+    data = _feature_collection(frame, props)
+    GeoJsonLayer(
+        data,
+        bounds=_bounds(data),
         marker=folium.CircleMarker(radius=4, fill=True, weight=1, fill_opacity=0.8),
         style_function=style,
         tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases, sticky=True),
@@ -300,8 +328,10 @@ def cable_layer(year: int) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=LAYER_TITLES["cables"])
     if cables.empty:
         return group
-    folium.GeoJson(
-        _feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"]),
+    data = _feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"])
+    GeoJsonLayer(
+        data,
+        bounds=_bounds(data),
         style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.6,
                                   "opacity": 0.8, "dashArray": f["properties"]["dash"] or None},
         highlight_function=lambda f: {"weight": 4},
