@@ -368,7 +368,7 @@ def info(name: str, catalog: Catalog | None = None, *, offline: bool | None = No
     if source.item_url_template:
         urls.append(source.item_url_template)
     if source.is_curated:
-        urls.append(f"layers/{source.path}")
+        urls.append(source.path if Path(source.path).is_absolute() else f"layers/{source.path}")
     years = meta.get("years")
     return LayerInfo(
         name=source.name,
