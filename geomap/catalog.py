@@ -56,6 +56,15 @@ def layers_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "layers"
 
 
+def table_file(name: str) -> Path:
+    """A curated table in ``layers/tables/``: the one under ``GEOMAP_LAYERS_DIR`` when it has
+    it, else the one shipped beside the package."""
+    candidate = layers_dir() / "tables" / name
+    if candidate.is_file():
+        return candidate
+    return Path(__file__).resolve().parent.parent / "layers" / "tables" / name
+
+
 def normalize_name(name: str) -> str:
     """Forgiving key for lookups: lower case, with ``. , - _ / space`` removed.
 

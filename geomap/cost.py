@@ -17,7 +17,6 @@ import csv
 import math
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -416,7 +415,3 @@ def default_assumptions() -> Assumptions:
 def with_overrides(base: Assumptions, **overrides: float | None) -> Assumptions:
     """``base`` with every override that is not None applied."""
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
-
-
-def table_path(name: str) -> Path:
-    return layers_dir() / "tables" / name

@@ -75,17 +75,10 @@ def country_key(text: str) -> str:
 
 
 def _alias_table_path() -> Path:
-    """Location of ``country_aliases.csv`` (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
-    default = Path(__file__).resolve().parent.parent / "layers" / "tables" / _TABLE_NAME
-    try:
-        from geomap.catalog import layers_dir
+    """Location of the table (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
+    from geomap.catalog import table_file
 
-        candidate = layers_dir() / "tables" / _TABLE_NAME
-        if candidate.is_file():
-            return candidate
-    except ImportError:  # pragma: no cover - catalog is optional for this module
-        pass
-    return default
+    return table_file(_TABLE_NAME)
 
 
 @cache

@@ -799,16 +799,10 @@ def _region_codes(country: str) -> dict[str, str]:
 
 
 def _place_table_path() -> Path:
-    default = Path(__file__).resolve().parent.parent / "layers" / "tables" / _PLACE_TABLE
-    try:
-        from geomap.catalog import layers_dir
+    """Location of the table (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
+    from geomap.catalog import table_file
 
-        candidate = layers_dir() / "tables" / _PLACE_TABLE
-        if candidate.is_file():
-            return candidate
-    except ImportError:  # pragma: no cover
-        pass
-    return default
+    return table_file(_PLACE_TABLE)
 
 
 @cache

@@ -462,13 +462,17 @@ def _parse_bool(value: str) -> bool | None:
     return None
 
 
-def _fx_table(source: Source) -> dict[tuple[str, int], float]:
-    path = source.table_path().parent / source.options.get("fx_table", "fx_rates.csv")
+def read_fx_table(path: Path) -> dict[tuple[str, int], float]:
+    """Annual-average units per US$ by (currency, year) from an ``fx_rates.csv``-shaped table."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     return {
         (r["currency"].strip().upper(), int(r["year"])): float(r["units_per_usd"])
         for r in frame.to_dict("records")
     }
+
+
+def _fx_table(source: Source) -> dict[tuple[str, int], float]:
+    return read_fx_table(source.table_path().parent / source.options.get("fx_table", "fx_rates.csv"))
 
 
 @loader("curated_prices")
@@ -515,7 +519,7 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
         elif currency == "USD":
             rate = 1.0
         else:
-            rate, fx_year = _fx_rate(fx, currency, int(year))
+            rate, fx_year = fx_rate(fx, currency, int(year))
         if not rate:
             ctx.log.add(
                 path.name, label, "currency",
@@ -539,7 +543,7 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fx_rate(fx: dict[tuple[str, int], float], currency: str, year: int) -> tuple[float | None, int | None]:
+def fx_rate(fx: dict[tuple[str, int], float], currency: str, year: int) -> tuple[float | None, int | None]:
     """Annual-average units per USD for ``year``, else the latest of the years just before."""
     for y in range(year, year - FX_FALLBACK_YEARS - 1, -1):
         if (currency, y) in fx:

@@ -466,12 +466,6 @@ def export_html(spec: MapSpec, path: str) -> int:
         return len(fh.read())
 
 
-def page_size_bytes(spec: MapSpec) -> int:
-    from geomap import assets
-
-    return len(assets.inline(build_map(spec)).get_root().render().encode())
-
-
 def spec_from_json(text: str) -> MapSpec:
     data = json.loads(text)
     data["layers"] = frozenset(data.get("layers", LAYERS))

@@ -237,10 +237,7 @@ def _write(source: Source, frame: pd.DataFrame, log: RejectLog) -> None:
     fd, tmp = tempfile.mkstemp(dir=data_path.parent, suffix=".parquet.part")
     os.close(fd)
     try:
-        if isinstance(frame, gpd.GeoDataFrame):
-            frame.to_parquet(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
+        frame.to_parquet(tmp, index=False)  # GeoParquet for GeoDataFrames
         os.replace(tmp, data_path)
     finally:
         if os.path.exists(tmp):

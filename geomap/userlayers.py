@@ -66,7 +66,9 @@ from geomap.loaders import (
     MAX_US_CENTS_PER_KWH,
     PRICE_BASES,
     LoadContext,
+    fx_rate,
     loader,
+    read_fx_table,
 )
 from geomap.quality import Rejection, RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS
@@ -624,16 +626,7 @@ def _mining(row: _Row, layer: str) -> dict:
 def _fx_rates() -> dict[tuple[str, int], float]:
     """Annual-average units per US$ from ``layers/tables/fx_rates.csv``: (currency, year)."""
     path = layers_dir() / "tables" / "fx_rates.csv"
-    out: dict[tuple[str, int], float] = {}
-    if path.is_file():
-        with open(path, encoding="utf-8", newline="") as fh:
-            for rec in csv.DictReader(fh):
-                try:
-                    out[(rec["currency"].strip().upper(), int(rec["year"]))] = float(
-                        rec["units_per_usd"])
-                except (KeyError, ValueError):
-                    continue
-    return out
+    return read_fx_table(path) if path.is_file() else {}
 
 
 def _currency(text: str) -> str | None:
@@ -682,11 +675,7 @@ def _price(f: dict[str, str], year: int) -> dict:
     elif currency == "USc":
         rate = 100.0
     else:
-        rate = None
-        for y in range(year, year - FX_FALLBACK_YEARS - 1, -1):
-            if (currency, y) in _fx_rates():
-                rate, fx_year = _fx_rates()[(currency, y)], y
-                break
+        rate, fx_year = fx_rate(_fx_rates(), currency, year)
         if rate is None:
             raise _Reject("currency", f"no {currency} exchange rate for {year} (nor the "
                                       f"{FX_FALLBACK_YEARS} years before) in fx_rates.csv; "
