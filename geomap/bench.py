@@ -96,7 +96,7 @@ def bench_load() -> dict:
 def run(n_points: int = 1_000_000, routes: bool = True) -> dict:
     """All figures; layers must be fetched (``geomap fetch``) first."""
     figures = {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs(),
-               "map": bench_map()}
+               "map": bench_map(), "app": bench_app()}
     if routes:
         from geomap.routes import bench_routes
 
@@ -145,3 +145,29 @@ def bench_map(year: int | None = None) -> dict:
         "size_ratio_vs_naive": round(len(html) / len(naive_html), 3),
         "time_ratio_vs_naive": round(ours_s / naive_s, 3),
     }
+
+
+def bench_app(runs: int = 5) -> dict | None:
+    """Seconds per rerun of the whole Streamlit app script (widgets, cost table, folium map,
+    st_folium), as a user's widget change costs the server; via Streamlit's AppTest, after one
+    warm-up run. None outside a source checkout (no ``streamlit_app.py``)."""
+    from pathlib import Path
+
+    from geomap.errors import GeomapError
+
+    app = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+    if not app.is_file():
+        return None
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app), default_timeout=600)
+    at.run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    if at.exception:
+        raise GeomapError(f"the app failed during the benchmark: {at.exception[0].value}")
+    return {"runs": runs, "rerun_s_median": round(statistics.median(times), 3),
+            "rerun_s_max": round(max(times), 3)}

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
@@ -58,6 +58,9 @@ class MapSpec:
     lifetime_years: float | None = None
     gpu_hour_usd: float | None = None
     selected: str | None = None
+    basis: str | None = None  # preferred price basis (None: the default order)
+    price_layer: str | None = None  # only this price layer (None: every source)
+    price_choices: tuple[tuple[str, str], ...] = ()  # (region_id, option key) picked by the user
 
     @property
     def effective_metric(self) -> str:
@@ -75,14 +78,54 @@ class MapSpec:
 # ---------------------------------------------------------------- data
 
 
-class GeoJsonLayer(folium.GeoJson):
-    """folium's GeoJson with its bounds computed once by shapely.
+class EncodedCollection(dict):
+    """A GeoJSON FeatureCollection for folium, with its JSON encoded once, up front.
 
-    folium (and streamlit-folium, on every app run) otherwise walks every coordinate in
-    Python to find a layer's bounds — about a second for the region layer.
+    The dict holds each feature's ``id`` and ``properties`` (all folium reads in Python: style
+    and highlight functions, tooltip fields); ``encoded`` is the whole collection, geometry
+    included, as JSON text made by shapely's vectorized ``to_geojson`` rather than by a walk
+    over every coordinate in Python. :func:`_tojson` hands that text to folium's templates.
     """
 
-    def __init__(self, data: dict, *args, bounds: list | None = None, **kwargs):
+    def __init__(self, features: list[dict], encoded: str):
+        super().__init__(type="FeatureCollection", features=features)
+        self.encoded = encoded
+
+
+def _tojson(obj, **kwargs) -> str:
+    """The ``json.dumps`` of folium's templates: pre-encoded collections pass as they are."""
+    if isinstance(obj, EncodedCollection):
+        return obj.encoded
+    return json.dumps(obj, **kwargs)
+
+
+# folium's templates share one Jinja environment; its documented ``json.dumps_function``
+# policy lets ``tojson`` use the text encoded above. Everything else is dumped as before, and
+# Jinja still escapes < > & ' in the result for the <script> it lands in.
+folium.GeoJson._template.environment.policies["json.dumps_function"] = _tojson
+
+
+class _Text(Element):
+    """Finished text in a figure (rendered without being parsed as a Jinja template)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class GeoJsonLayer(folium.GeoJson):
+    """folium's GeoJson over an :class:`EncodedCollection`, with its bounds known up front.
+
+    Two costs of plain folium are avoided on every app run: walking every coordinate in
+    Python (for bounds and for JSON), and branca parsing each rendered script, megabytes of
+    embedded GeoJSON included, as a Jinja template. The script is rendered with a short
+    placeholder for the data, which is then put in as finished text.
+    """
+
+    def __init__(self, data: EncodedCollection, *args, bounds: list | None = None, **kwargs):
         super().__init__(data, *args, **kwargs)
         self._bounds = bounds
 
@@ -91,13 +134,25 @@ class GeoJsonLayer(folium.GeoJson):
             return super()._get_self_bounds()
         return self._bounds
 
+    def render(self, **kwargs):
+        full, token = self.data.encoded, f"geomap_data_{self.get_name()}"
+        self.data.encoded = token
+        try:
+            super().render(**kwargs)
+        finally:
+            self.data.encoded = full
+        script = self.get_root().script
+        rendered = script._children.get(self.get_name())
+        if rendered is not None:
+            text = rendered.render().replace(token, htmlsafe_json(full), 1)
+            script._children[self.get_name()] = _Text(text)
+            script._children[self.get_name()]._parent = script
 
-def _bounds(data: dict) -> list | None:
-    geoms = [shapely.geometry.shape(f["geometry"]) for f in data.get("features", []) if f.get("geometry")]
-    if not geoms:
-        return None
-    minx, miny, maxx, maxy = shapely.total_bounds(np.array(geoms, dtype=object))
-    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+def htmlsafe_json(text: str) -> str:
+    """JSON text made safe inside a <script> element, as Jinja's ``tojson`` does."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("'", "\\u0027"))
 
 
 def esc(value: object) -> str:
@@ -118,7 +173,8 @@ def _fmt(value: object, fmt: str, unit: str = "") -> str:
 
 def cost_regions(spec: MapSpec) -> gpd.GeoDataFrame:
     """Regions with prices and costs for ``spec`` (the numbers ``geomap costs`` prints)."""
-    prices = estimate.region_prices(spec.year)
+    prices = estimate.apply_price_choices(
+        estimate.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices)
     table = estimate.cost_table(prices, cost.get_gpu(spec.gpu), cost.get_model(spec.model),
                                 spec.assumptions(), spec.year)
     regions = load_regions()[["region_id", "geometry"]]
@@ -132,17 +188,29 @@ def _round_geoms(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _feature_collection(frame: gpd.GeoDataFrame, props: list[str]) -> dict:
-    """A GeoJSON FeatureCollection with only ``props`` (already display-ready strings/numbers)."""
+def _feature_collection(frame: gpd.GeoDataFrame, props: list[str]) -> tuple[EncodedCollection, list | None]:
+    """The features of ``frame`` with only ``props`` (display-ready), and their bounds.
+
+    Rows without geometry are left out. Bounds are ``[[south, west], [north, east]]``.
+    """
     geoms = _round_geoms(frame.geometry.values)
-    features = []
-    for geom, row in zip(geoms, frame[props].to_dict("records"), strict=True):
-        if geom is None:
-            continue
+    present = ~shapely.is_missing(geoms)
+    geoms = geoms[present]
+    rows = frame.loc[present, props].to_dict("records")
+    features, parts = [], []
+    for i, (row, geom, geometry) in enumerate(zip(rows, geoms, shapely.to_geojson(geoms), strict=True)):
         clean = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
-        features.append({"type": "Feature", "properties": clean,
-                         "geometry": shapely.geometry.mapping(geom)})
-    return {"type": "FeatureCollection", "features": features}
+        # Python-side folium sees the geometry's type only (it checks for collections).
+        features.append({"type": "Feature", "id": str(i), "properties": clean,
+                         "geometry": {"type": geom.geom_type}})
+        parts.append(f'{{"type":"Feature","id":"{i}","properties":{json.dumps(clean)},'
+                     f'"geometry":{geometry}}}')
+    encoded = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+    bounds = None
+    if len(geoms):
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    return EncodedCollection(features, encoded), bounds
 
 
 def _attribution(kind: str) -> str:
@@ -214,10 +282,11 @@ def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, 
     t["fill"] = [colour_for(v, breaks) for v in t[col]]
     t["label_name"] = t["name"].map(esc)
     t["label_price"] = [
-        f"{_fmt(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''})"
+        f"{_fmt(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
+        f"{', your pick' if by == 'user' else ''})"
         if not pd.isna(p) else "no data"
-        for p, y, b, fb in zip(t["price_usd_per_kwh"], t["price_year"], t["price_basis"],
-                               t["price_is_fallback"], strict=True)
+        for p, y, b, fb, by in zip(t["price_usd_per_kwh"], t["price_year"], t["price_basis"],
+                                   t["price_is_fallback"], t["price_chosen_by"], strict=True)
     ]
     t["label_cost"] = [
         f"{_fmt(i, '.4f')} in / {_fmt(o, '.4f')} out $/Mtok" if not pd.isna(o) else "no data"
@@ -225,17 +294,18 @@ def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, 
     ]
     t["label_kwh"] = t["kwh_per_mtok_output"].map(lambda v: _fmt(v, ".3f", " kWh/Mtok out"))
     t["label_shares"] = [
-        f"capital {_fmt(c * 100 if not pd.isna(c) else c, '.0f')}% · electricity {_fmt(e * 100 if not pd.isna(e) else e, '.0f')}%"
+        f"capital {c * 100:.0f}% · electricity {e * 100:.0f}%" if not (pd.isna(c) or pd.isna(e))
+        else "no data"
         for c, e in zip(t["capital_share"], t["energy_share"], strict=True)
     ]
     t["label_source"] = t["price_source"].map(esc)
     t["label_btc"] = t["usd_per_phs_day"].map(lambda v: _fmt(v, ",.0f", " $/PH/s-day"))
     props = ["region_id", "fill", "label_name", "label_price", "label_cost", "label_kwh",
              "label_shares", "label_btc", "label_source"]
-    data = _feature_collection(t, props)
+    data, bounds = _feature_collection(t, props)
     layer = GeoJsonLayer(
         data,
-        bounds=_bounds(data),
+        bounds=bounds,
         name=LAYER_TITLES["regions"],
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#666",
                                   "weight": 0.4, "fillOpacity": 0.75},
@@ -264,10 +334,10 @@ def _marker_layer(frame: gpd.GeoDataFrame, name: str, props: list[str], style, t
     target = MarkerCluster(options={"disableClusteringAtZoom": 6, "maxClusterRadius": 35,
                                     "showCoverageOnHover": False, "attribution": attribution},
                            ).add_to(group) if cluster else group
-    data = _feature_collection(frame, props)
+    data, bounds = _feature_collection(frame, props)
     GeoJsonLayer(
         data,
-        bounds=_bounds(data),
+        bounds=bounds,
         marker=folium.CircleMarker(radius=4, fill=True, weight=1, fill_opacity=0.8),
         style_function=style,
         tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=aliases, sticky=True),
@@ -328,10 +398,10 @@ def cable_layer(year: int) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=LAYER_TITLES["cables"])
     if cables.empty:
         return group
-    data = _feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"])
+    data, bounds = _feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"])
     GeoJsonLayer(
         data,
-        bounds=_bounds(data),
+        bounds=bounds,
         style_function=lambda f: {"color": f["properties"]["color"], "weight": 1.6,
                                   "opacity": 0.8, "dashArray": f["properties"]["dash"] or None},
         highlight_function=lambda f: {"weight": 4},
@@ -469,4 +539,5 @@ def export_html(spec: MapSpec, path: str) -> int:
 def spec_from_json(text: str) -> MapSpec:
     data = json.loads(text)
     data["layers"] = frozenset(data.get("layers", LAYERS))
+    data["price_choices"] = tuple(tuple(pair) for pair in data.get("price_choices", ()))
     return MapSpec(**data)
