@@ -37,7 +37,8 @@ MAX_US_CENTS_PER_KWH = 100.0
 FX_FALLBACK_YEARS = 3
 
 #: The price bases geomap compares; a table's own wording goes to ``basis_detail``.
-PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "wholesale")
+#: ``contract`` is a negotiated price (a bilateral or direct-purchase deal), not a published tariff.
+PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "contract", "wholesale")
 
 LoaderFn = Callable[[Source, "LoadContext"], pd.DataFrame]
 LOADERS: dict[str, LoaderFn] = {}
@@ -507,10 +508,15 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
         if not rec["source"].strip():
             ctx.log.add(path.name, label, "source", "every row needs a source")
             continue
-        if not opts.get("basis") and rec["basis"].strip() not in PRICE_BASES:
-            ctx.log.add(path.name, label, "basis",
-                        f"{rec['basis']!r} is not one of {', '.join(PRICE_BASES)}")
+        # A table may class each row (column ``basis_class``), else the record's option
+        # classes every row, else the ``basis`` column itself must be a class.
+        basis_class = _text(rec.get("basis_class")) or opts.get("basis") or rec["basis"].strip()
+        if basis_class not in PRICE_BASES:
+            field = "basis_class" if _text(rec.get("basis_class")) else "basis"
+            ctx.log.add(path.name, label, field,
+                        f"{basis_class!r} is not one of {', '.join(PRICE_BASES)}")
             continue
+        has_detail = bool(opts.get("basis") or _text(rec.get("basis_class")))
         currency = rec.get("currency", opts.get("currency", "USD")).strip().upper()
         fx_year: int | None = int(year)
         if opts.get("rate_column"):
@@ -531,8 +537,8 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                 "region_id": region,
                 "usd_per_kwh": price / rate,
                 "year": int(year),
-                "basis": opts.get("basis") or rec["basis"].strip(),
-                "basis_detail": rec["basis"].strip() if opts.get("basis") else _text(rec.get("notes")),
+                "basis": basis_class,
+                "basis_detail": rec["basis"].strip() if has_detail else _text(rec.get("notes")),
                 "taxes_included": _parse_bool(rec.get("taxes_included", "")),
                 "price_local": price,
                 "currency": currency,

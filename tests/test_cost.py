@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -98,10 +99,26 @@ def test_names_match_forgivingly_and_unknowns_list_the_valid_ones(prepared):
         cost.get_gpu("tpu")
 
 
+def test_every_required_gpu_is_fully_sourced(prepared):
+    """The issue's six GPUs each have a price, board power, bandwidth and BF16 rate."""
+    for name in ("h100", "h800", "h20", "a100", "b200", "ascend-910b"):
+        gpu = cost.get_gpu(name)
+        gpu.require("price_usd", "mem_bw_gb_s")
+        assert gpu.board_power_w > 0 and gpu.bf16_tflops > 0 and gpu.source
+    # Where sources disagree, every sourced row is kept (one is the default).
+    ascend_rows = [r for r in cost._rows("gpus.csv") if r["gpu"] == "ascend-910b"]
+    assert len(ascend_rows) > 3
+    assert len({r["mem_bw_gb_s"] for r in ascend_rows if r["mem_bw_gb_s"]}) >= 3
+    assert sum(r["is_default"] == "true" for r in ascend_rows) == 1
+
+
 def test_unsourced_values_are_a_clear_error_not_a_guess(prepared):
-    ascend = cost.get_gpu("ascend-910b")
+    ascend = replace(cost.get_gpu("ascend-910b"), mem_bw_gb_s=None)
     with pytest.raises(CatalogError, match="ascend-910b.*mem_bw_gb_s not sourced"):
         cost.throughput_for(ascend, cost.get_model("deepseek-v3"))
+    unpriced = replace(cost.get_gpu("h20"), price_usd=None)
+    with pytest.raises(CatalogError, match="h20.*price_usd not sourced.*--gpu-hour-usd"):
+        cost.capital_usd_per_gpu_hour(unpriced, cost.default_assumptions())
 
 
 def test_assumptions_are_validated_and_sourced(prepared):

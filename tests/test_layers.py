@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geomap import cli, store
+from geomap import cli, estimate, store
 from geomap.catalog import load_catalog
 from geomap.schema import CRS, GEOMETRY_KINDS, SCHEMAS
 
@@ -167,9 +167,25 @@ def test_chinese_province_prices_convert_with_their_stated_rate(prepared):
     assert cn["region_id"].nunique() >= 29
 
 
-@pytest.mark.xfail(strict=True, reason="Yunnan (CN-YN) and Tibet (CN-XZ) prices are not sourced yet")
 def test_all_31_chinese_provinces_have_a_price(prepared):
-    assert prepared["cn-province-prices"]["region_id"].nunique() == 31
+    cn = prepared["cn-province-prices"]
+    assert cn["region_id"].nunique() == 31
+    provinces = prepared["ne-admin1"]
+    assert set(cn["region_id"]) == set(provinces.loc[provinces["parent_id"] == "CN", "region_id"])
+    # No province falls back to the national figure any more.
+    chosen = estimate.region_prices(2026).set_index("region_id")
+    in_china = chosen[chosen["parent_id"] == "CN"]
+    assert len(in_china) == 31 and not in_china["price_is_fallback"].any()
+
+
+def test_chinese_provinces_priced_and_contract_prices_classed_apart(prepared):
+    cn = prepared["cn-province-prices"]
+    assert cn["region_id"].nunique() >= 30 and "CN-YN" in set(cn["region_id"])
+    assert set(cn["basis"]) <= {"industrial", "contract"}
+    # Yunnan's aluminium-smelter deal is a negotiated price, not the province's tariff.
+    yunnan = cn[cn["region_id"] == "CN-YN"].set_index("basis")
+    assert "contract" in yunnan.index and "industrial" in yunnan.index
+    assert (cn["fx_year"] >= 2014).all() and cn["source"].str.len().gt(20).all()
 
 
 def test_disagreeing_sources_are_all_kept(prepared):
