@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from geomap import assets, cost, estimate, mapview, panel, store, userlayers
 from geomap.catalog import load_catalog
 from geomap.errors import GeomapError
+from geomap.loaders import PRICE_BASES
 from geomap.panel import md_escape as md
 
 st.set_page_config(page_title="geomap: where AI tokens are made", layout="wide")
@@ -48,11 +49,17 @@ def missing_layers() -> list[str]:
 
 @st.cache_resource(show_spinner=False)
 def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: float,
-               rent: float | None) -> pd.DataFrame:
+               rent: float | None, basis: str | None = None, price_layer: str | None = None,
+               choices: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
     a = cost.with_overrides(cost.default_assumptions(), pue=pue, utilization=util,
                             lifetime_years=life, gpu_hour_usd=rent)
-    return estimate.cost_table(estimate.region_prices(year), cost.get_gpu(gpu),
-                               cost.get_model(model), a, year)
+    prices = estimate.apply_price_choices(estimate.region_prices(year, basis, price_layer), choices)
+    return estimate.cost_table(prices, cost.get_gpu(gpu), cost.get_model(model), a, year)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def price_options(region_id: str, year: int) -> pd.DataFrame:
+    return estimate.price_options(region_id, year)
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,16 +77,19 @@ def data_centers(year: int) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life: float,
-                 rent: float | None):
+                 rent: float | None, basis: str | None, price_layer: str | None,
+                 choices: tuple[tuple[str, str], ...]):
     spec = mapview.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
-                           lifetime_years=life, gpu_hour_usd=rent)
+                           lifetime_years=life, gpu_hour_usd=rent, basis=basis,
+                           price_layer=price_layer, price_choices=choices)
     return mapview.cost_regions(spec)
 
 
 def folium_map(spec: mapview.MapSpec, route: dict | None):
     """Built on every run: a folium map must not be rendered twice (its data is cached)."""
     table = region_costs(spec.year, spec.gpu, spec.model, spec.pue, spec.utilization,
-                         spec.lifetime_years, spec.gpu_hour_usd)
+                         spec.lifetime_years, spec.gpu_hour_usd, spec.basis, spec.price_layer,
+                         spec.price_choices)
     return assets.serve_locally(mapview.build_map(spec, table, route), STATIC_URL)
 
 
@@ -128,6 +138,14 @@ def init_state(gpus: list[str], models: list[str], region_ids: list[str]) -> Non
     chosen = set(layers.split(",")) if layers else set(LAYER_PARAM.values())
     for layer, short in LAYER_PARAM.items():
         st.session_state[f"layer_{layer}"] = short in chosen
+    basis = _param("basis", "")
+    st.session_state["basis"] = basis if basis in PRICE_BASES else None
+    picks = {}
+    for item in (_param("prices", "") or "").split(","):
+        region_id, _, key = item.partition(":")
+        if region_id.upper() in region_ids and key:
+            picks[region_id.upper()] = key
+    st.session_state["price_choices"] = picks
     st.session_state["_initialized"] = True
 
 
@@ -140,9 +158,52 @@ def write_state() -> None:
     }
     if st.session_state.get("region"):
         params["region"] = st.session_state["region"]
+    if st.session_state.get("basis"):
+        params["basis"] = st.session_state["basis"]
+    if st.session_state.get("price_choices"):
+        params["prices"] = ",".join(f"{r}:{k}" for r, k in sorted(st.session_state["price_choices"].items()))
     st.session_state["_written"] = params
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
+
+
+RULE = "rule"  # the price box's first entry: geomap's own choice
+
+
+def _pick_price(region_id: str) -> None:
+    """on_change of a region's price box: remember the pick (None: back to the rule)."""
+    picks = dict(st.session_state.get("price_choices", {}))
+    key = st.session_state.get(f"price_pick_{region_id}")
+    if key and key != RULE:
+        picks[region_id] = key
+    else:
+        picks.pop(region_id, None)
+    st.session_state["price_choices"] = picks
+
+
+def price_picker(region_id: str, year: int) -> None:
+    """Every sourced price for the region (and its country), and a box to use any one of them."""
+    options = price_options(region_id, year)
+    if options.empty:
+        return
+    labels = {RULE: "geomap's rule (the region's own latest price, industrial first)"}
+    for o in options.to_dict("records"):
+        later = f", published after {year}" if o["after_year"] else ""
+        labels[o["key"]] = (f"{o['usd_per_kwh']:.4f} US$/kWh · {o['year']} · {o['basis']} · "
+                            f"{'country' if o['scope'] == 'country' else 'this region'} · "
+                            f"{o['layer']}{later}")
+    current = st.session_state.get("price_choices", {}).get(region_id, RULE)
+    keys = list(labels)
+    # The box follows the picks (which follow the URL), so back/forward shows the right entry.
+    st.session_state[f"price_pick_{region_id}"] = current if current in keys else RULE
+    st.selectbox("Price used for this region", keys,
+                 format_func=labels.get, key=f"price_pick_{region_id}",
+                 on_change=_pick_price, args=(region_id,),
+                 help="Sources disagree: pick any sourced value and every number here, the map "
+                      "and the table follow it.")
+    with st.expander(f"All {len(options)} sourced prices for this region and its country"):
+        shown = options.rename(columns={"usd_per_kwh": "US$/kWh", "price_local": "local price"})
+        st.dataframe(shown.drop(columns=["key"]), hide_index=True, height=220)
 
 
 # ---------------------------------------------------------------- page
@@ -198,6 +259,15 @@ with st.sidebar:
                            help=defaults.sources.get("lifetime_years"))
     rent_on = st.checkbox("Rented GPUs (all-in hourly rate)")
     rent = st.number_input("US$ per GPU-hour", 0.1, 20.0, 2.0, 0.1) if rent_on else None
+    st.subheader("Electricity prices")
+    st.selectbox("Prefer this price basis", [None, *PRICE_BASES], key="basis",
+                  format_func=lambda b: "default (industrial first)" if b is None else b,
+                  help="Sources disagree; each region's own sourced prices of this basis are "
+                       "used first. A region's panel lists every sourced value and lets you "
+                       "pick one.")
+    price_layers = [s.name for s in load_catalog().by_kind("electricity_prices")]
+    price_layer = st.selectbox("Price sources", [None, *price_layers],
+                               format_func=lambda n: "all sources" if n is None else n)
     st.subheader("Find a region")
     ids = sorted(names, key=lambda r: names[r])
     st.selectbox("Region", [None, *ids], key="region",
@@ -211,13 +281,16 @@ with st.sidebar:
 
 year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
 layers = frozenset(layer for layer in mapview.LAYERS if st.session_state[f"layer_{layer}"])
+basis = st.session_state.get("basis")
+choices = tuple(sorted(st.session_state.get("price_choices", {}).items()))
 spec = mapview.MapSpec(year=year, gpu=gpu, model=model, layers=layers,
                        metric=None if metric == "auto" else metric, basemap=basemap,
-                       pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent)
+                       pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent,
+                       basis=basis, price_layer=price_layer, price_choices=choices)
 spec_json = json.dumps({**spec.__dict__, "layers": sorted(layers)})
 
 try:
-    costs = cost_table(year, gpu, model, pue, util, life, rent)
+    costs = cost_table(year, gpu, model, pue, util, life, rent, basis, price_layer, choices)
 except GeomapError as exc:
     st.error(md(str(exc)))
     st.stop()
@@ -262,10 +335,12 @@ with panel_col:
             st.warning("No sourced electricity price for this region.")
         else:
             fallback = " — country figure (no regional price)" if price["is_fallback"] else ""
+            picked = " — your pick" if price["chosen_by"] == "user" else ""
             st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
-                        f"{md(price['basis'])}{fallback}")
+                        f"{md(price['basis'])}{fallback}{picked}")
             st.caption(f"Source: {md(price['source'])}. Range of sourced values here: "
                        f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
+            price_picker(region, year)
             c = p["cost"]
             m1, m2, m3 = st.columns(3)
             m1.metric("US$ / M input tokens", f"{c['usd_per_mtok_input']:.4f}")

@@ -102,13 +102,40 @@ def _assumptions(args: argparse.Namespace):
         raise GeomapError(str(exc)) from None
 
 
+def _prices(args: argparse.Namespace):
+    """Region prices for the command's year, basis, layer and ``--price REGION=KEY`` picks."""
+    from geomap import estimate
+
+    choices = []
+    for item in getattr(args, "price", None) or []:
+        region_id, sep, key = item.partition("=")
+        if not sep or not key:
+            raise GeomapError(f"--price {item!r}: expected REGION=KEY (keys: `geomap prices REGION`)")
+        choices.append((region_id.strip().upper(), key.strip()))
+    prices = estimate.region_prices(args.year, args.basis, args.price_layer)
+    return estimate.apply_price_choices(prices, tuple(choices))
+
+
+def _cmd_prices(args: argparse.Namespace) -> int:
+    from geomap import estimate
+
+    options = estimate.price_options(args.region.upper(), args.year)
+    chosen = _prices(args).set_index("region_id").loc[args.region.upper()]
+    if not args.quiet:
+        print(f"{args.region.upper()} in {args.year}: {len(options)} sourced prices; geomap uses "
+              f"{chosen['price_usd_per_kwh']:.4f} US$/kWh ({chosen['price_year']}, "
+              f"{chosen['price_basis']}, chosen by {chosen['price_chosen_by']}). "
+              "Use one with `geomap costs ... --price REGION=KEY`.", file=sys.stderr)
+    _write_table(options.round({"usd_per_kwh": 6}), args.format)
+    return 0
+
+
 def _cmd_costs(args: argparse.Namespace) -> int:
     from geomap import cost, estimate
 
     gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
     a = _assumptions(args)
-    prices = estimate.region_prices(args.year, args.basis, args.price_layer)
-    table = estimate.cost_table(prices, gpu, model, a, args.year)
+    table = estimate.cost_table(_prices(args), gpu, model, a, args.year)
     if not args.quiet:
         inputs = estimate.describe_inputs(gpu, model, a, args.year)
         tp = inputs["throughput"]
@@ -124,7 +151,7 @@ def _cmd_costs(args: argparse.Namespace) -> int:
 
 
 def _cmd_embodied(args: argparse.Namespace) -> int:
-    from geomap import cost, estimate
+    from geomap import cost
 
     gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
     a = _assumptions(args)
@@ -141,7 +168,7 @@ def _cmd_embodied(args: argparse.Namespace) -> int:
         "throughput_method": tp.method,
     }
     if args.region:
-        prices = estimate.region_prices(args.year, args.basis, args.price_layer).set_index("region_id")
+        prices = _prices(args).set_index("region_id")
         if args.region.upper() not in prices.index:
             raise GeomapError(f"unknown region {args.region!r}; see `geomap regions` for region_id values")
         row = prices.loc[args.region.upper()]
@@ -184,6 +211,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     print(f"map {mp['year']}       {mp['html_mb']} MB HTML in {mp['build_s']} s; naive baseline "
           f"{mp['naive_html_mb']} MB in {mp['naive_build_s']} s (size ratio {mp['size_ratio_vs_naive']}, "
           f"time ratio {mp['time_ratio_vs_naive']})")
+    app = figures.get("app")
+    if app:
+        print(f"app rerun      median {app['rerun_s_median']} s, max {app['rerun_s_max']} s "
+              f"over {app['runs']} reruns of the whole Streamlit script")
     if "routes" in figures:
         print(f"routes         {json.dumps(figures['routes'])}")
     return 0
@@ -252,9 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     regions.add_argument("--quiet", action="store_true", help="no join report on stderr")
     regions.set_defaults(func=_cmd_regions)
 
+    prices = sub.add_parser("prices", help="every sourced electricity price for one region "
+                                           "(and its country), with keys to pick one")
+    prices.add_argument("region", metavar="REGION", help="region_id, e.g. CN-SC, US-VA, IE")
+    _add_year_and_price(prices)
+    prices.add_argument("--format", choices=["csv", "json"], default="csv")
+    prices.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    prices.set_defaults(func=_cmd_prices)
+
     costs = sub.add_parser("costs", help="cost per million tokens in every region")
     _add_gpu_model(costs)
     _add_year_and_price(costs)
+    _add_price_pick(costs)
     costs.add_argument("--format", choices=["csv", "json"], default="csv")
     costs.add_argument("--quiet", action="store_true", help="no summary line on stderr")
     costs.set_defaults(func=_cmd_costs)
@@ -263,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     embodied.add_argument("--tokens", type=float, required=True, help="number of tokens, e.g. 5.3e12")
     _add_gpu_model(embodied)
     _add_year_and_price(embodied)
+    _add_price_pick(embodied)
     embodied.add_argument("--region", metavar="ID", help="also price it in this region (region_id)")
     embodied.add_argument("--format", choices=["text", "json"], default="text")
     embodied.set_defaults(func=_cmd_embodied)
@@ -318,13 +359,20 @@ def _add_gpu_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu-hour-usd", type=float, help="all-in rental rate instead of owning")
 
 
+def _add_price_pick(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--price", action="append", metavar="REGION=KEY",
+                        help="use this sourced price for a region instead of geomap's rule "
+                             "(keys: `geomap prices REGION`; repeatable)")
+
+
 def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
     from datetime import date
 
     parser.add_argument("--year", type=int, default=date.today().year,
                         help="prices at or before this year; what was in service then")
-    parser.add_argument("--basis", choices=["industrial", "commercial", "business tariff",
-                                            "data center", "wholesale"],
+    from geomap.loaders import PRICE_BASES
+
+    parser.add_argument("--basis", choices=PRICE_BASES,
                         help="prefer this price basis (default: industrial, then others)")
     parser.add_argument("--price-layer", metavar="NAME",
                         help="use only this price layer (e.g. worldbank-electricity-price)")

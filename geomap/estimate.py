@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,7 +17,7 @@ from geomap.errors import CatalogError
 COST_COLUMNS = [
     "region_id", "name", "level", "parent_id",
     "price_usd_per_kwh", "price_year", "price_basis", "price_source", "price_is_fallback",
-    "price_min_usd_per_kwh", "price_max_usd_per_kwh",
+    "price_min_usd_per_kwh", "price_max_usd_per_kwh", "price_chosen_by",
     "usd_per_mtok_input", "usd_per_mtok_output", "kwh_per_mtok_input", "kwh_per_mtok_output",
     "capital_usd_per_mtok_output", "energy_usd_per_mtok_output", "capital_share", "energy_share",
     "usd_per_phs_day", "asic_j_per_th",
@@ -37,6 +38,82 @@ def region_prices(year: int, basis: str | None = None, price_layer: str | None =
     chosen = regions.choose_prices(region_set, prices, year, basis=basis, layer=price_layer)
     table = pd.DataFrame(region_set.drop(columns="geometry")).merge(chosen, on="region_id", how="left")
     return table
+
+
+#: What :func:`price_options` returns, in order.
+OPTION_COLUMNS = ["key", "scope", "region_id", "usd_per_kwh", "year", "basis", "basis_detail",
+                  "price_local", "currency", "fx_year", "taxes_included", "source", "layer"]
+
+
+def option_key(row: pd.Series | dict) -> str:
+    """A short, stable id for one sourced price (same row, same key, in any process)."""
+    text = "|".join(str(row[k]) for k in ("layer", "region_id", "year", "basis", "source"))
+    text += f"|{float(row['usd_per_kwh']):.8f}"
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+@lru_cache(maxsize=256)
+def _price_options(region_id: str) -> pd.DataFrame:
+    from geomap import regions, store
+
+    catalog = load_catalog()
+    region_set = regions.load_regions(catalog)
+    match = region_set.loc[region_set["region_id"] == region_id, "parent_id"]
+    if match.empty:
+        raise CatalogError(f"unknown region {region_id!r}")
+    parent = match.iloc[0]
+    prices = store.load_kind("electricity_prices", catalog)
+    prices = prices.dropna(subset=["region_id", "usd_per_kwh", "year"])
+    own = prices[prices["region_id"] == region_id].assign(scope="region")
+    frames = [own]
+    if isinstance(parent, str) and parent:
+        frames.append(prices[prices["region_id"] == parent].assign(scope="country"))
+    out = pd.DataFrame(pd.concat(frames, ignore_index=True).drop(columns="geometry", errors="ignore"))
+    out["year"] = out["year"].astype(int)
+    out["key"] = [option_key(r) for r in out.to_dict("records")]
+    out = out.sort_values(["scope", "year", "usd_per_kwh"], ascending=[False, False, True],
+                          kind="stable")
+    return out.reindex(columns=OPTION_COLUMNS).reset_index(drop=True)
+
+
+def price_options(region_id: str, year: int | None = None) -> pd.DataFrame:
+    """Every sourced price for a region and for its country: the spread behind its one number.
+
+    Region rows come first (``scope`` ``region``, then ``country``), newest first. With ``year``,
+    ``after_year`` flags prices published later than it. Each row's ``key`` lets a user pick it
+    (:func:`apply_price_choices`).
+    """
+    out = _price_options(region_id).copy()
+    if year is not None:
+        out["after_year"] = out["year"] > year
+    return out
+
+
+def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """``prices`` (from :func:`region_prices`) with the user's own pick of a sourced price for
+    some regions: ``choices`` holds ``(region_id, key)`` pairs, keys from :func:`price_options`.
+    Those rows say ``price_chosen_by = "user"``; the spread columns stay as they were.
+    """
+    if not choices:
+        return prices
+    out = prices.copy()
+    for region_id, key in choices:
+        rows = out.index[out["region_id"] == region_id]
+        if rows.empty:
+            raise CatalogError(f"unknown region {region_id!r}")
+        options = _price_options(region_id)
+        hit = options[options["key"] == key]
+        if hit.empty:
+            valid = ", ".join(options["key"]) or "none"
+            raise CatalogError(f"{region_id}: no sourced price with key {key!r} (valid keys: {valid})")
+        o = hit.iloc[0]
+        values = {"price_usd_per_kwh": float(o["usd_per_kwh"]), "price_year": int(o["year"]),
+                  "price_basis": o["basis"], "price_basis_detail": o["basis_detail"],
+                  "price_source": o["source"], "price_layer": o["layer"],
+                  "price_is_fallback": o["scope"] == "country", "price_chosen_by": "user"}
+        for column, value in values.items():
+            out.loc[rows, column] = value
+    return out
 
 
 @dataclass(frozen=True)

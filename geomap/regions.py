@@ -13,7 +13,8 @@ from geomap.catalog import Catalog, load_catalog
 from geomap.schema import CRS
 
 #: Order in which price bases are preferred when a region has several (the user can choose).
-BASIS_PREFERENCE = ("industrial", "data center", "business tariff", "commercial", "wholesale")
+BASIS_PREFERENCE = ("industrial", "data center", "business tariff", "commercial", "contract",
+                    "wholesale")
 #: Points up to this far (degrees, ~55 km at the equator) outside every region join the nearest.
 NEAREST_MAX_DEG = 0.5
 
@@ -28,6 +29,7 @@ PRICE_COLUMNS = [
     "price_n_options",
     "price_min_usd_per_kwh",
     "price_max_usd_per_kwh",
+    "price_chosen_by",  # "rule" here; "user" where someone picked a sourced value
 ]
 
 
@@ -116,6 +118,7 @@ def choose_prices(
                 "price_n_options": len(spread),
                 "price_min_usd_per_kwh": float(spread["usd_per_kwh"].min()),
                 "price_max_usd_per_kwh": float(spread["usd_per_kwh"].max()),
+                "price_chosen_by": "rule",
             }
         )
     out = pd.DataFrame(rows, columns=["region_id", *PRICE_COLUMNS])

@@ -82,3 +82,25 @@ def test_token_route_and_rtt_in_the_panel(prepared):
     expected = routes.find_route("San Francisco", "CN-SH", 2026).rtt_ms
     assert f"{expected:.1f} ms" in captions
     assert any("RTT from San Francisco" in m.value for m in at.markdown)
+
+
+def test_picking_a_sourced_price_changes_the_numbers_and_the_url(prepared):
+    at = _run(year="2026", region="CN-SC", gpu="h800", model="deepseek-v3")
+    box = _select(at, "Price used for this region")
+    options = estimate.price_options("CN-SC", 2026)
+    assert box.value == "rule" and len(box.options) == len(options) + 1
+    cheapest = options.loc[options["usd_per_kwh"].idxmin()]
+    box.set_value(cheapest["key"]).run()
+    assert not at.exception
+    prices = estimate.apply_price_choices(estimate.region_prices(2026), (("CN-SC", cheapest["key"]),))
+    row = estimate.cost_table(prices, cost.get_gpu("h800"), cost.get_model("deepseek-v3"),
+                              cost.default_assumptions(), 2026).set_index("region_id").loc["CN-SC"]
+    assert float(at.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)
+    assert any("your pick" in m.value for m in at.markdown)
+    q = at.query_params["prices"]
+    assert (q[0] if isinstance(q, list) else q) == f"CN-SC:{cheapest['key']}"
+    # The picked price survives in a shared link, and "rule" brings the default back.
+    again = _run(year="2026", region="CN-SC", prices=f"CN-SC:{cheapest['key']}")
+    assert float(again.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)
+    _select(again, "Price used for this region").set_value("rule").run()
+    assert not any("your pick" in m.value for m in again.markdown)

@@ -7,7 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from geomap import cli, store
+from geomap import cli, cost, estimate, store
+from geomap.errors import CatalogError
 from geomap.regions import choose_prices, join_records, load_regions, summarize
 
 
@@ -78,7 +79,10 @@ def test_prices_fall_back_to_the_country_and_say_so(regions):
     prices = store.load_kind("electricity_prices")
     chosen = choose_prices(regions, prices, 2026).set_index("region_id")
     assert not chosen.loc["CN-SC", "price_is_fallback"]
-    assert chosen.loc["CN-YN", "price_is_fallback"]  # no Yunnan price of its own (yet)
+    # Yunnan's own (older) industrial tariff beats its newer aluminium-smelter contract price.
+    assert chosen.loc["CN-YN", "price_basis"] == "industrial"
+    assert not chosen.loc["CN-YN", "price_is_fallback"]
+    assert chosen.loc["CN-YN", "price_n_options"] >= 2
     assert chosen.loc["US-VA", "price_basis"] == "industrial"
     assert chosen.loc["IE", "price_n_options"] >= 6
     assert chosen.loc["CN-GS", "price_min_usd_per_kwh"] < chosen.loc["CN-GS", "price_max_usd_per_kwh"]
@@ -122,3 +126,61 @@ def test_bench_prints_its_figures(prepared, capsys):
     # The join resolves every point the bare sjoin leaves offshore (within ~50 km) or says so.
     assert join["join_methods"]["within"] == 20000 - join["bare_unmatched"]
     assert figures["costs"]["regions"] == join["regions"]
+    app = figures["app"]  # the whole Streamlit script, rerun
+    assert app["runs"] == 5 and 0 < app["rerun_s_median"] <= app["rerun_s_max"]
+
+
+# ---------------------------------------------------------------- choosing among sourced prices
+
+
+def test_price_options_list_every_sourced_value_with_stable_keys(prepared):
+    options = estimate.price_options("CN-SC", 2026)
+    assert list(options["scope"].unique()) == ["region", "country"]  # own rows first
+    assert options["key"].is_unique
+    assert options["source"].str.len().gt(10).all()
+    # China's data-center prices (several sources, $0.03 to $0.06) are all offered.
+    dc = options[(options["scope"] == "country") & (options["basis"] == "data center")]
+    assert dc["usd_per_kwh"].min() == pytest.approx(0.03) and dc["usd_per_kwh"].max() >= 0.055
+    again = estimate.price_options("CN-SC", 2018)
+    assert list(again["key"]) == list(options["key"])
+    assert again.loc[again["year"] > 2018, "after_year"].all()
+
+
+def test_a_picked_price_replaces_the_rule_for_that_region_only(prepared):
+    prices = estimate.region_prices(2026)
+    rule = prices.set_index("region_id")
+    assert rule.loc["CN-YN", "price_basis"] == "industrial"  # not the smelter's contract
+    assert rule.loc["CN-SC", "price_chosen_by"] == "rule"
+    options = estimate.price_options("CN-SC", 2026)
+    cheapest = options.loc[options["usd_per_kwh"].idxmin()]
+    picked = estimate.apply_price_choices(prices, (("CN-SC", cheapest["key"]),)).set_index("region_id")
+    assert picked.loc["CN-SC", "price_usd_per_kwh"] == pytest.approx(cheapest["usd_per_kwh"])
+    assert picked.loc["CN-SC", "price_chosen_by"] == "user"
+    assert picked.loc["CN-SC", "price_is_fallback"] == (cheapest["scope"] == "country")
+    others = picked.drop(index="CN-SC")["price_usd_per_kwh"]
+    assert others.equals(rule.drop(index="CN-SC")["price_usd_per_kwh"])
+    a = cost.default_assumptions()
+    gpu, model = cost.get_gpu("h800"), cost.get_model("deepseek-v3")
+    before = estimate.cost_table(prices, gpu, model, a, 2026).set_index("region_id")
+    after = estimate.cost_table(picked.reset_index(), gpu, model, a, 2026).set_index("region_id")
+    assert after.loc["CN-SC", "usd_per_mtok_output"] < before.loc["CN-SC", "usd_per_mtok_output"]
+    with pytest.raises(CatalogError, match="CN-SC: no sourced price with key 'nope'"):
+        estimate.apply_price_choices(prices, (("CN-SC", "nope"),))
+
+
+def test_cli_lists_prices_and_costs_use_a_picked_one(prepared, capsys):
+    import json
+
+    assert cli.main(["prices", "cn-sc", "--year", "2026", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    options = json.loads(captured.out)
+    assert "CN-SC in 2026" in captured.err and "sourced prices" in captured.err
+    cheapest = min(options, key=lambda o: o["usd_per_kwh"])
+    assert cli.main(["costs", "--gpu", "h800", "--model", "deepseek-v3", "--year", "2026",
+                     "--price", f"CN-SC={cheapest['key']}", "--format", "json", "--quiet"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["region_id"] == "CN-SC")
+    assert row["price_usd_per_kwh"] == pytest.approx(cheapest["usd_per_kwh"], abs=1e-6)
+    assert row["price_chosen_by"] == "user"
+    assert cli.main(["costs", "--gpu", "h800", "--model", "deepseek-v3",
+                     "--price", "CN-SC"]) == 2
+    assert "expected REGION=KEY" in capsys.readouterr().err
