@@ -338,7 +338,7 @@ with panel_col:
             picked = " — your pick" if price["chosen_by"] == "user" else ""
             st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
                         f"{md(price['basis'])}{fallback}{picked}")
-            st.caption(f"Source: {md(price['source'])}. Range of sourced values here: "
+            st.caption(f"Source: {panel.md_source(price['source'])}. Range of this region's sourced values: "
                        f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
             price_picker(region, year)
             c = p["cost"]

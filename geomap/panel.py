@@ -40,6 +40,25 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(value))
 
 
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def md_source(value: object) -> str:
+    """A source citation for Markdown: its http(s) URLs as clickable autolinks, the rest escaped.
+
+    >>> print(md_source("EIA (2024), https://www.eia.gov/a_b.xlsx, table 2."))
+    EIA \\(2024\\), <https://www.eia.gov/a_b.xlsx>, table 2\\.
+    """
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group().rstrip(".,;:)]")
+        out += [md_escape(text[last:match.start()]), f"<{url}>"]
+        last = match.start() + len(url)
+    out.append(md_escape(text[last:]))
+    return "".join(out)
+
+
 def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
