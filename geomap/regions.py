@@ -173,16 +173,16 @@ def join_points(
     has_point = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     pos = np.flatnonzero(has_point)
     if len(pos):
-        # As geopandas does for "within": a tree on the points, queried by each region with
-        # "contains" (the region's geometry is prepared once, not once per point).
-        tree = shapely.STRtree(geoms[pos])
-        reg, pt = tree.query(regions.geometry.values, predicate="contains")
-        hit = np.zeros(len(pos), dtype=bool)
+        # As geopandas' sjoin does for "within": the points' spatial index (built once and kept
+        # by geopandas on the frame), queried by each region with "contains" (the region's
+        # geometry is prepared once, not once per point). Positions index ``geoms``.
+        reg, pt = points.geometry.sindex.query(regions.geometry.values, predicate="contains")
+        hit = np.zeros(n, dtype=bool)
         hit[pt] = True
-        code[pos[pt[::-1]]] = reg[::-1]  # reversed: the first region listed wins
+        code[pt[::-1]] = reg[::-1]  # reversed: the first region listed wins
         method[pos] = _METHODS.index("unjoined")
-        method[pos[hit]] = _METHODS.index("within")
-        missing = pos[~hit]
+        method[hit] = _METHODS.index("within")
+        missing = pos[~hit[pos]]
         if len(missing):
             piece_tree, piece_region = _border_pieces(regions)
             src, dst = _nearest_within(piece_tree, geoms[missing], nearest_max_deg)
