@@ -46,8 +46,8 @@ _URL = re.compile(r"https?://[^\s<>\"'`]+")
 def md_source(value: object) -> str:
     """A source citation for Markdown: its http(s) URLs as clickable autolinks, the rest escaped.
 
-    >>> print(md_source("EIA (2024), https://www.eia.gov/a_b.xlsx, table 2."))
-    EIA \\(2024\\), <https://www.eia.gov/a_b.xlsx>, table 2\\.
+    >>> print(md_source("EIA (2024), https://example.org/a_b.xlsx, table 2."))
+    EIA \\(2024\\), <https://example.org/a_b.xlsx>, table 2\\.
     """
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
     out, last = [], 0
