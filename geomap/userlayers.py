@@ -1160,7 +1160,9 @@ def _clear_caches(st) -> None:
     from geomap import estimate, panel
 
     st.cache_data.clear()
+    st.cache_resource.clear()  # the app shares its tables across sessions as resources
     estimate.region_prices.cache_clear()
+    estimate._price_options.cache_clear()
     panel.joined_data_centers.cache_clear()
 
 

@@ -104,3 +104,15 @@ def test_picking_a_sourced_price_changes_the_numbers_and_the_url(prepared):
     assert float(again.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)
     _select(again, "Price used for this region").set_value("rule").run()
     assert not any("your pick" in m.value for m in again.markdown)
+
+
+def test_preferring_a_price_basis_reprices_the_regions(prepared):
+    at = _run(year="2019", region="US-VA")
+    assert any("industrial" in m.value for m in at.markdown if "Electricity" in m.value)
+    _select(at, "Prefer this price basis").set_value("commercial").run()
+    assert not at.exception
+    shown = next(m.value for m in at.markdown if "Electricity" in m.value)
+    expected = estimate.region_prices(2019, "commercial").set_index("region_id").loc["US-VA"]
+    assert "commercial" in shown and f"{expected['price_usd_per_kwh']:.4f}" in shown
+    q = at.query_params["basis"]
+    assert (q[0] if isinstance(q, list) else q) == "commercial"

@@ -490,7 +490,7 @@ class _FakeSt:
     def __init__(self, upload, press: set[str]):
         self.upload, self.press, self.shown = upload, press, []
         self.sidebar = self
-        self.cache_data = self
+        self.cache_data = self.cache_resource = self
         self.cleared = 0
 
     def clear(self):
@@ -528,7 +528,7 @@ def test_upload_widget_shows_user_text_as_text(user_cache: Path):
     st = _FakeSt(_Upload("../../evil <b>.csv", data), {"userlayer_import"})
     report = userlayers.upload_widget(st)
     assert report is not None and report.n_good == 1 and report.name == "user-evil-b"
-    assert st.cleared == 1
+    assert st.cleared == 2  # st.cache_data and st.cache_resource: the app's shared tables too
     kinds = [name for name, _ in st.shown]
     assert "markdown" not in kinds
     texts = [args[0] for name, args in st.shown if name in ("text", "code")]
