@@ -57,11 +57,6 @@ def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: f
     return estimate.cost_table(prices, cost.get_gpu(gpu), cost.get_model(model), a, year)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def price_options(region_id: str, year: int) -> pd.DataFrame:
-    return estimate.price_options(region_id, year)
-
-
 @st.cache_resource(show_spinner=False)
 def summary(year: int) -> pd.DataFrame:
     from geomap.regions import summarize
@@ -183,7 +178,7 @@ def _pick_price(region_id: str) -> None:
 
 def price_picker(region_id: str, year: int) -> None:
     """Every sourced price for the region (and its country), and a box to use any one of them."""
-    options = price_options(region_id, year)
+    options = estimate.price_options(region_id, year)  # cached in the library
     if options.empty:
         return
     labels = {RULE: "geomap's rule (the region's own latest price, industrial first)"}

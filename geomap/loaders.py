@@ -510,13 +510,13 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
             continue
         # A table may class each row (column ``basis_class``), else the record's option
         # classes every row, else the ``basis`` column itself must be a class.
-        basis_class = _text(rec.get("basis_class")) or opts.get("basis") or rec["basis"].strip()
+        row_class = _text(rec.get("basis_class"))
+        has_detail = bool(row_class or opts.get("basis"))  # then ``basis`` is the row's wording
+        basis_class = row_class or opts.get("basis") or rec["basis"].strip()
         if basis_class not in PRICE_BASES:
-            field = "basis_class" if _text(rec.get("basis_class")) else "basis"
-            ctx.log.add(path.name, label, field,
+            ctx.log.add(path.name, label, "basis_class" if row_class else "basis",
                         f"{basis_class!r} is not one of {', '.join(PRICE_BASES)}")
             continue
-        has_detail = bool(opts.get("basis") or _text(rec.get("basis_class")))
         currency = rec.get("currency", opts.get("currency", "USD")).strip().upper()
         fx_year: int | None = int(year)
         if opts.get("rate_column"):
