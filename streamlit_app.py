@@ -10,11 +10,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap import assets, cost, estimate, mapview, panel, store, userlayers
-from geomap.catalog import load_catalog
+from geomap.app import panel
+from geomap.app.panel import md_escape as md
+from geomap.costs import estimate
+from geomap.costs import model as cost
+from geomap.data import store, userlayers
+from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
-from geomap.loaders import PRICE_BASES
-from geomap.panel import md_escape as md
+from geomap.map import assets
+from geomap.map import layers as mapview
+from geomap.sources.loaders import PRICE_BASES
 
 st.set_page_config(page_title="geomap: where AI tokens are made", layout="wide")
 
@@ -59,7 +64,7 @@ def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: f
 
 @st.cache_resource(show_spinner=False)
 def summary(year: int) -> pd.DataFrame:
-    from geomap.regions import summarize
+    from geomap.regions.regionset import summarize
 
     table, _ = summarize(year)
     return pd.DataFrame(table.drop(columns="geometry"))
@@ -91,7 +96,7 @@ def folium_map(spec: mapview.MapSpec, route: dict | None):
 @st.cache_data(show_spinner=False, max_entries=64)
 def token_route(origin: str, destination: str, year: int) -> tuple[dict | None, str | None]:
     """The route as JSON, or the clear message of why there is none."""
-    from geomap import routes
+    from geomap.routes import graph as routes
 
     try:
         return routes.find_route(origin, destination, year).to_json(), None

@@ -12,7 +12,7 @@ from geomap.errors import GeomapError
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from geomap import store
+    from geomap.data import store
 
     results = store.fetch(args.layer or None, force=args.force, progress=not args.quiet)
     failed = 0
@@ -28,8 +28,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
-    from geomap import store
-    from geomap.catalog import load_catalog
+    from geomap.data import store
+    from geomap.data.catalog import load_catalog
 
     catalog = load_catalog()
     if args.rejections:
@@ -78,7 +78,7 @@ def _report_joins(report) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
-    from geomap.regions import summarize
+    from geomap.regions.regionset import summarize
 
     table, report = summarize(args.year, basis=args.basis, price_layer=args.price_layer)
     if not args.quiet:
@@ -88,7 +88,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _assumptions(args: argparse.Namespace):
-    from geomap import cost
+    from geomap.costs import model as cost
 
     try:
         return cost.with_overrides(
@@ -104,7 +104,7 @@ def _assumptions(args: argparse.Namespace):
 
 def _prices(args: argparse.Namespace):
     """Region prices for the command's year, basis, layer and ``--price REGION=KEY`` picks."""
-    from geomap import estimate
+    from geomap.costs import estimate
 
     choices = []
     for item in getattr(args, "price", None) or []:
@@ -117,7 +117,7 @@ def _prices(args: argparse.Namespace):
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:
-    from geomap import estimate
+    from geomap.costs import estimate
 
     options = estimate.price_options(args.region.upper(), args.year)
     chosen = _prices(args).set_index("region_id").loc[args.region.upper()]
@@ -131,7 +131,8 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 
 
 def _cmd_costs(args: argparse.Namespace) -> int:
-    from geomap import cost, estimate
+    from geomap.costs import estimate
+    from geomap.costs import model as cost
 
     gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
     a = _assumptions(args)
@@ -151,7 +152,7 @@ def _cmd_costs(args: argparse.Namespace) -> int:
 
 
 def _cmd_embodied(args: argparse.Namespace) -> int:
-    from geomap import cost
+    from geomap.costs import model as cost
 
     gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
     a = _assumptions(args)
@@ -193,7 +194,7 @@ def pd_isna(value) -> bool:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from geomap import bench
+    from geomap.tools import bench
 
     figures = bench.run(n_points=args.points, routes=not args.no_routes)
     if args.json:
@@ -221,8 +222,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from geomap import cost
-    from geomap.mapview import LAYERS, MapSpec, export_html
+    from geomap.costs import model as cost
+    from geomap.map.layers import LAYERS, MapSpec, export_html
 
     cost.get_gpu(args.gpu), cost.get_model(args.model)  # unknown names: a clear error first
     layers = frozenset(args.layers.split(",")) if args.layers else frozenset(LAYERS)
@@ -239,7 +240,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_loadtest(args: argparse.Namespace) -> int:
-    from geomap import loadtest
+    from geomap.tools import loadtest
 
     proc = None
     url = args.url
@@ -340,11 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Streamlit's websocket protocol (default) or real Chromium pages")
     load.set_defaults(func=_cmd_loadtest)
 
-    from geomap import routes
+    from geomap.routes import graph as routes
 
     routes.add_parser(sub)
 
-    from geomap import userlayers
+    from geomap.data import userlayers
 
     userlayers.add_parser(sub)
     return parser
@@ -370,7 +371,7 @@ def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--year", type=int, default=date.today().year,
                         help="prices at or before this year; what was in service then")
-    from geomap.loaders import PRICE_BASES
+    from geomap.sources.loaders import PRICE_BASES
 
     parser.add_argument("--basis", choices=PRICE_BASES,
                         help="prefer this price basis (default: industrial, then others)")

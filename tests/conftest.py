@@ -52,7 +52,7 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory, mirror: MirrorServer
 @pytest.fixture(scope="session")
 def prepared(session_cache: Path) -> dict[str, object]:
     """Every layer fetched from the mirror and prepared once per session."""
-    from geomap import store
+    from geomap.data import store
 
     results = store.fetch()
     failed = {name: str(err) for name, err in results.items() if err is not None}

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geomap import cost, estimate
+from geomap.costs import estimate
+from geomap.costs import model as cost
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -77,7 +78,7 @@ def test_token_route_and_rtt_in_the_panel(prepared):
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "RTT" in captions and "San Francisco" in captions
-    from geomap import routes
+    from geomap.routes import graph as routes
 
     expected = routes.find_route("San Francisco", "CN-SH", 2026).rtt_ms
     assert f"{expected:.1f} ms" in captions

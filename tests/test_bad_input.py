@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geomap import download, store
-from geomap.catalog import load_catalog
+from geomap.data import download, store
+from geomap.data.catalog import load_catalog
 from geomap.errors import DataFormatError, DownloadError
 from tests.servers import MirrorServer, answer
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from geomap import cost, estimate
+from geomap.costs import estimate
+from geomap.costs import model as cost
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from geomap import cli, download, store
-from geomap.catalog import load_catalog
+from geomap import cli
+from geomap.data import download, store
+from geomap.data.catalog import load_catalog
 from geomap.errors import DataUnavailableError, DownloadError
 
 WB = "worldbank-electricity-price"

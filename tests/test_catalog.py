@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geomap.catalog import KINDS, Source, load_catalog, normalize_name
+from geomap.data.catalog import KINDS, Source, load_catalog
 from geomap.errors import CatalogError
+from geomap.names import lookup_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,7 @@ def test_lookup_is_forgiving_and_errors_list_names():
     assert catalog["epoch gpu clusters"].name == "epoch-gpu-clusters"
     with pytest.raises(CatalogError, match="known layers: .*ne-admin0"):
         catalog.get_source("no-such-layer")
-    assert normalize_name("A.b-C_d/e f") == "abcdef"
+    assert lookup_key("A.b-C_d/e f") == "abcdef"
 
 
 def test_licenses_required_by_the_guide():

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geomap import cli, cost, estimate
+from geomap import cli
+from geomap.costs import estimate
+from geomap.costs import model as cost
 from geomap.errors import CatalogError
 
 GPU = cost.Gpu("test-gpu", price_usd=30_000, board_power_w=700, mem_bw_gb_s=3350,

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from geomap import cli, download, store
-from geomap.catalog import load_catalog
+from geomap import cli
+from geomap.data import download, store
+from geomap.data.catalog import load_catalog
 from geomap.errors import DownloadError
 from tests.test_bad_input import CABLE_GEO, CLOUD, LP_GEO, altered  # noqa: F401 - fixture
 

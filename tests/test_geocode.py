@@ -14,15 +14,15 @@ import pandas as pd
 import pycountry
 import pytest
 
-from geomap import geocode as gc_mod
-from geomap.countries import (
+from geomap.places import geocode as gc_mod
+from geomap.places.countries import (
     all_iso2,
     country_iso2,
     country_iso2s,
     country_key,
     country_name,
 )
-from geomap.geocode import (
+from geomap.places.geocode import (
     GeocodeResult,
     city_region_id,
     decode_plus_code,
@@ -143,7 +143,7 @@ def test_country_key_and_names() -> None:
     assert {"US", "CN", "XK", "TW", "HK"} <= set(codes)
     assert "AN" not in codes and "CS" not in codes  # withdrawn codes are never returned
     assert all(len(c) == 2 and c.isupper() for c in codes)
-    from geomap import countries
+    from geomap.places import countries
 
     assert countries.ALL_ISO2 == codes
 

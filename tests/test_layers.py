@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geomap import cli, estimate, store
-from geomap.catalog import load_catalog
+from geomap import cli
+from geomap.costs import estimate
+from geomap.data import store
+from geomap.data.catalog import load_catalog
 from geomap.schema import CRS, GEOMETRY_KINDS, SCHEMAS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from geomap import loadtest
+from geomap.tools import loadtest
 
 REPORT = Path(__file__).resolve().parents[1] / "artifacts" / "load.json"
 

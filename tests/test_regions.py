@@ -7,9 +7,12 @@ import io
 import pandas as pd
 import pytest
 
-from geomap import cli, cost, estimate, store
+from geomap import cli
+from geomap.costs import estimate
+from geomap.costs import model as cost
+from geomap.data import store
 from geomap.errors import CatalogError
-from geomap.regions import choose_prices, join_records, load_regions, summarize
+from geomap.regions.regionset import choose_prices, join_records, load_regions, summarize
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-from geomap import routes
 from geomap.errors import GeomapError
+from geomap.routes import graph as routes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -218,7 +218,7 @@ def test_region_id_as_destination(graph, prepared):
 
 
 def test_data_center_name_as_destination(graph, prepared):
-    from geomap import store
+    from geomap.data import store
 
     dcs = store.load_kind("data_centers")
     located = dcs[dcs.geometry.notna() & dcs["name"].str.contains("Shanghai", na=False)]
@@ -263,7 +263,7 @@ def test_cli_json_output(graph):
 def test_cli_unknown_place_prints_one_line(prepared):
     env = dict(os.environ)
     proc = subprocess.run(
-        [sys.executable, "-m", "geomap.routes", "--from", "Xyzzyville", "--to", "Shanghai"],
+        [sys.executable, "-m", "geomap.routes.graph", "--from", "Xyzzyville", "--to", "Shanghai"],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
     )
     assert proc.returncode == 2
@@ -292,8 +292,8 @@ def test_bench_routes_reports_figures(prepared):
 
 
 def test_route_is_drawn_on_the_map(prepared):
-    from geomap import routes
-    from geomap.mapview import MapSpec, build_map
+    from geomap.map.layers import MapSpec, build_map
+    from geomap.routes import graph as routes
 
     route = routes.find_route("San Francisco", "Shanghai", 2026).to_json()
     html = build_map(MapSpec(year=2026, layers=frozenset({"cables"})), route=route).get_root().render()

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from geomap import store, userlayers
-from geomap.catalog import Catalog, load_catalog
-from geomap.userlayers import (
+from geomap.data import store, userlayers
+from geomap.data.catalog import Catalog, load_catalog
+from geomap.data.userlayers import (
     MAX_FILE_BYTES,
     UserLayerError,
     import_layer,
@@ -448,7 +448,9 @@ def test_damaged_records_are_skipped(user_cache: Path, tmp_path: Path):
 
 def test_user_layers_join_regions_and_costs(prepared, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch):
-    from geomap import cost, estimate, regions
+    from geomap.costs import estimate
+    from geomap.costs import model as cost
+    from geomap.regions import regionset as regions
 
     monkeypatch.setenv("GEOMAP_CACHE_DIR", str(tmp_path / "cache"))
     dcs = _write(tmp_path, "gl-dcs.csv", DC_HEADER + "Nuuk DC,Acme,64.18,-51.72,30,2020,GL\n")
@@ -549,7 +551,7 @@ def test_upload_widget_renders_in_streamlit(user_cache: Path, tmp_path: Path):
     def app():
         import streamlit as st
 
-        from geomap.userlayers import upload_widget
+        from geomap.data.userlayers import upload_widget
 
         upload_widget(st)
 

@@ -35,8 +35,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geomap.catalog import layers_dir, load_catalog
+from geomap.data.catalog import load_catalog
 from geomap.errors import CatalogError, GeomapError
+from geomap.tables import table_file
 
 if TYPE_CHECKING:  # the heavy imports are made where needed, so `geomap --help` stays fast
     import networkx as nx
@@ -170,7 +171,7 @@ class RouteConstants:
 
 
 def _constants_path() -> Path:
-    return layers_dir() / "tables" / _CONSTANTS_TABLE
+    return table_file(_CONSTANTS_TABLE)
 
 
 @cache
@@ -292,7 +293,7 @@ def _city_name_index() -> dict[str, tuple[str, float, float, str, int]]:
 
 
 def _resolve_city(text: str) -> Place | None:
-    from geomap.geocode import geocode
+    from geomap.places.geocode import geocode
 
     res = geocode(text)
     if res.has_point and res.precision in ("city", "site"):
@@ -306,7 +307,7 @@ def _resolve_city(text: str) -> Place | None:
 
 
 def _resolve_region(text: str) -> Place | None:
-    from geomap import store
+    from geomap.data import store
 
     if not _REGION_ID_RE.match(text):
         return None
@@ -342,7 +343,7 @@ def _region_point(region_id: str, region_name: str, geom) -> Place:
 def _resolve_data_center(text: str) -> Place | None:
     import pandas as pd
 
-    from geomap import store
+    from geomap.data import store
 
     frame = store.load_kind("data_centers")
     key = _norm(text)
@@ -396,7 +397,7 @@ def resolve_place(text: str) -> Place:
     PlaceNotFoundError
         When nothing matches, or a data center has no known point.
     """
-    from geomap.geocode import parse_coordinates
+    from geomap.places.geocode import parse_coordinates
 
     text = (text or "").strip()
     if not text:
@@ -1029,7 +1030,7 @@ def build_graph(constants: RouteConstants | None = None) -> RouteGraph:
     """
     import pandas as pd
 
-    from geomap import store
+    from geomap.data import store
 
     constants = constants or route_constants()
     modern = store.load("telegeography-cables")
@@ -1129,7 +1130,7 @@ _GRAPHS: dict[tuple, RouteGraph] = {}
 
 def get_graph() -> RouteGraph:
     """The route graph of the current prepared layers and constants (built once, then cached)."""
-    from geomap import store
+    from geomap.data import store
 
     c = route_constants()
     key = tuple(

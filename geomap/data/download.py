@@ -17,7 +17,7 @@ import requests
 from tqdm.auto import tqdm
 
 from geomap import __version__
-from geomap.catalog import Check
+from geomap.data.catalog import Check
 from geomap.errors import DataUnavailableError, DownloadError
 
 #: Seconds to wait for a connection and for each read of the body.

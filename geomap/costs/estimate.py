@@ -10,9 +10,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from geomap import cost
-from geomap.catalog import layers_dir, load_catalog
+from geomap.costs import model as cost
+from geomap.data.catalog import load_catalog
 from geomap.errors import CatalogError
+from geomap.tables import table_file
 
 COST_COLUMNS = [
     "region_id", "name", "level", "parent_id",
@@ -30,7 +31,8 @@ def region_prices(year: int, basis: str | None = None, price_layer: str | None =
 
     Cached per (year, basis, layer): changing the GPU, model or assumptions reuses it.
     """
-    from geomap import regions, store
+    from geomap.data import store
+    from geomap.regions import regionset as regions
 
     catalog = load_catalog()
     region_set = regions.load_regions(catalog)
@@ -54,7 +56,8 @@ def option_key(row: pd.Series | dict) -> str:
 
 @lru_cache(maxsize=256)
 def _price_options(region_id: str) -> pd.DataFrame:
-    from geomap import regions, store
+    from geomap.data import store
+    from geomap.regions import regionset as regions
 
     catalog = load_catalog()
     region_set = regions.load_regions(catalog)
@@ -126,7 +129,7 @@ class AsicEfficiency:
 
 @lru_cache(maxsize=1)
 def _asic_rows() -> list[dict[str, str]]:
-    path = layers_dir() / "tables" / "asic_efficiency.csv"
+    path = table_file("asic_efficiency.csv")
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

@@ -21,8 +21,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from geomap.catalog import layers_dir, normalize_name
 from geomap.errors import CatalogError
+from geomap.names import lookup_key
+from geomap.tables import table_file
 
 HOURS_PER_YEAR = 8766.0  # 365.25 days
 JOULES_PER_KWH = 3.6e6
@@ -268,7 +269,7 @@ def bitcoin_kwh_per_phs_day(j_per_th: float) -> float:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    path = layers_dir() / "tables" / name
+    path = table_file(name)
     if not path.is_file():
         raise CatalogError(f"{path}: catalog table missing")
     with open(path, encoding="utf-8", newline="") as fh:
@@ -291,7 +292,7 @@ def _defaults_only(rows: list[dict[str, str]], key: str) -> list[dict[str, str]]
     """Rows marked ``is_default`` (or all rows of a name that has no default marked)."""
     chosen: dict[str, dict[str, str]] = {}
     for row in rows:
-        k = normalize_name(row[key])
+        k = lookup_key(row[key])
         is_default = (row.get("is_default") or "").strip().lower() in ("true", "1", "yes")
         if k not in chosen or is_default:
             chosen[k] = row
@@ -304,7 +305,7 @@ def gpu_catalog() -> dict[str, Gpu]:
     out = {}
     for row in _defaults_only(_rows("gpus.csv"), "gpu"):
         where = f"gpus.csv row {row['gpu']}"
-        out[normalize_name(row["gpu"])] = Gpu(
+        out[lookup_key(row["gpu"])] = Gpu(
             name=row["gpu"],
             price_usd=_f(row, "price_usd", where, required=False),
             board_power_w=_f(row, "board_power_w", where),
@@ -329,7 +330,7 @@ def model_catalog() -> dict[str, Model]:
         active = _f(row, "active_params_b", where, required=False)
         if active is None:
             continue  # a model without a sourced size cannot be costed; it is not offered
-        out[normalize_name(row["model"])] = Model(
+        out[lookup_key(row["model"])] = Model(
             name=row["model"],
             total_params_b=total or active,
             active_params_b=active,
@@ -344,7 +345,7 @@ def model_catalog() -> dict[str, Model]:
 
 def _lookup(catalog: dict, name: str, what: str):
     try:
-        return catalog[normalize_name(name)]
+        return catalog[lookup_key(name)]
     except KeyError:
         valid = ", ".join(sorted(item.name for item in catalog.values()))
         raise CatalogError(f"unknown {what} {name!r}; valid {what}s: {valid}") from None
@@ -374,7 +375,7 @@ def measured_throughputs() -> dict[tuple[str, str], Throughput]:
         if tout is None and (node := _f(row, "node_output_tok_s", where, required=False)):
             tout = node / per_gpu
         if tin and tout:
-            key = (normalize_name(row["gpu"]), normalize_name(row["model"]))
+            key = (lookup_key(row["gpu"]), lookup_key(row["model"]))
             out.setdefault(key, Throughput(tin, tout, "measured", row.get("source", "")))
     return out
 
@@ -386,7 +387,7 @@ CALIBRATION = ("h800", "deepseek-v3")
 @cache
 def default_roofline() -> Roofline:
     """Roofline constants calibrated on DeepSeek's published H800 serving figures."""
-    key = tuple(normalize_name(k) for k in CALIBRATION)
+    key = tuple(lookup_key(k) for k in CALIBRATION)
     measured = measured_throughputs().get(key)  # type: ignore[arg-type]
     if measured is None:
         raise CatalogError(f"throughput.csv: no measurement for {CALIBRATION} to calibrate on")
@@ -395,7 +396,7 @@ def default_roofline() -> Roofline:
 
 def throughput_for(gpu: Gpu, model: Model) -> Throughput:
     """The published measurement for this pair if there is one, else the roofline estimate."""
-    measured = measured_throughputs().get((normalize_name(gpu.name), normalize_name(model.name)))
+    measured = measured_throughputs().get((lookup_key(gpu.name), lookup_key(model.name)))
     return measured or roofline_throughput(gpu, model, default_roofline())
 
 

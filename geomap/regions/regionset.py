@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geomap.catalog import Catalog, load_catalog
+from geomap.data.catalog import Catalog, load_catalog
 from geomap.schema import CRS
 
 #: Order in which price bases are preferred when a region has several (the user can choose).
@@ -291,7 +291,7 @@ def join_records(frame: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> pd.DataF
 
 def load_regions(catalog: Catalog | None = None) -> gpd.GeoDataFrame:
     """The region set from the prepared layers: countries, split where sub-national prices exist."""
-    from geomap import store
+    from geomap.data import store
 
     catalog = catalog or load_catalog()
     prices = store.load_kind("electricity_prices", catalog)
@@ -326,7 +326,7 @@ def in_service(frame: pd.DataFrame, year: int, year_col: str, default_year: int 
 def summarize(year: int, catalog: Catalog | None = None, *, basis: str | None = None,
               price_layer: str | None = None) -> tuple[gpd.GeoDataFrame, JoinReport]:
     """One row per region with its price and what sits in it in ``year`` (see SUMMARY_COLUMNS)."""
-    from geomap import store
+    from geomap.data import store
 
     catalog = catalog or load_catalog()
     regions = load_regions(catalog)

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from geomap import store
-from geomap.catalog import load_catalog
-from geomap.regions import in_service, join_records, load_regions
+from geomap.data import store
+from geomap.data.catalog import load_catalog
+from geomap.regions.regionset import in_service, join_records, load_regions
 
 
 @lru_cache(maxsize=8)

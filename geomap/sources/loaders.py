@@ -22,12 +22,12 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point
 
-from geomap.catalog import Source
-from geomap.countries import country_iso2
+from geomap.data.catalog import Source
 from geomap.errors import DataFormatError
+from geomap.places.countries import country_iso2
+from geomap.places.subdivisions import is_current_code, region_id_for
 from geomap.quality import RejectLog
 from geomap.schema import CRS
-from geomap.subdivisions import is_current_code, region_id_for
 
 #: Prices above this (US cents/kWh) are rejected as artefacts (e.g. Venezuela's 2014-2019
 #: Doing Business values of 124-1,038 cents, converted at an official exchange rate).
@@ -210,7 +210,7 @@ def load_natural_earth_admin1(source: Source, ctx: LoadContext) -> pd.DataFrame:
             }
         )
     out = _dissolve_keep_largest(gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS))
-    from geomap.subdivisions import subdivision_name
+    from geomap.places.subdivisions import subdivision_name
 
     # A dissolved unit (e.g. three old Norwegian counties) takes the ISO name of its code.
     counts = pd.Series([r["region_id"] for r in rows]).value_counts()
@@ -275,7 +275,7 @@ def _clean_owner(text: object) -> str | None:
 @loader("epoch_frontier_data_centers")
 def load_epoch_frontier(source: Source, ctx: LoadContext) -> pd.DataFrame:
     """Epoch AI frontier data centers: exact sites (DMS), current power, first operational year."""
-    from geomap.geocode import parse_dms
+    from geomap.places.geocode import parse_dms
 
     path = ctx.file(0)
     opts = source.options
@@ -328,7 +328,7 @@ def load_epoch_gpu_clusters(source: Source, ctx: LoadContext) -> pd.DataFrame:
     Records known only by country or state keep no point; they join by ``country_id`` /
     ``region_id``.
     """
-    from geomap.geocode import geocode
+    from geomap.places.geocode import geocode
 
     path = ctx.file(0)
     frame = pd.read_csv(path, low_memory=False)

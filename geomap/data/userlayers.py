@@ -57,11 +57,15 @@ import shapely
 from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
-from geomap.catalog import Source, layers_dir, load_catalog, normalize_name
-from geomap.countries import all_iso2, country_iso2
-from geomap.download import cache_dir
+from geomap.data.catalog import Source, load_catalog
+from geomap.data.download import cache_dir
 from geomap.errors import DataFormatError, GeomapError
-from geomap.loaders import (
+from geomap.names import lookup_key
+from geomap.places.countries import all_iso2, country_iso2
+from geomap.places.subdivisions import is_current_code
+from geomap.quality import Rejection, RejectLog
+from geomap.schema import GEOMETRY_KINDS, SCHEMAS
+from geomap.sources.loaders import (
     FX_FALLBACK_YEARS,
     MAX_US_CENTS_PER_KWH,
     PRICE_BASES,
@@ -70,9 +74,7 @@ from geomap.loaders import (
     loader,
     read_fx_table,
 )
-from geomap.quality import Rejection, RejectLog
-from geomap.schema import GEOMETRY_KINDS, SCHEMAS
-from geomap.subdivisions import is_current_code
+from geomap.tables import table_file
 
 #: Kinds a user may import.
 USER_KINDS = ("data_centers", "electricity_prices", "mining")
@@ -207,9 +209,9 @@ def layer_name_for(text: str) -> str:
 
 
 def _builtin_names() -> dict[str, str]:
-    """Built-in layer names by their forgiving key (:func:`normalize_name`)."""
+    """Built-in layer names by their forgiving key (:func:`lookup_key`)."""
     return {
-        normalize_name(s.name): s.name
+        lookup_key(s.name): s.name
         for s in load_catalog().values()
         if s.loader != LOADER_NAME
     }
@@ -505,7 +507,7 @@ def _country_shapes(cache_root: str) -> dict[str, Any] | None:
     Never downloads: the swap check against the stated country is skipped without it.
     """
     del cache_root  # the cache key: another cache may hold another (or no) ne-admin0
-    from geomap import store
+    from geomap.data import store
 
     try:
         frame = store.load("ne-admin0", offline=True)
@@ -625,7 +627,7 @@ def _mining(row: _Row, layer: str) -> dict:
 @cache
 def _fx_rates() -> dict[tuple[str, int], float]:
     """Annual-average units per US$ from ``layers/tables/fx_rates.csv``: (currency, year)."""
-    path = layers_dir() / "tables" / "fx_rates.csv"
+    path = table_file("fx_rates.csv")
     return read_fx_table(path) if path.is_file() else {}
 
 
@@ -867,7 +869,7 @@ def _write_layer(folder: Path, name: str, kind: str, rows: list[dict]) -> Path:
 
 def _forget_prepared(name: str) -> None:
     """Drop the prepared GeoParquet of a user layer (it is rebuilt from the stored file)."""
-    from geomap import store
+    from geomap.data import store
 
     base = store.prepared_dir() / name
     for suffix in (".parquet", ".meta.json"):
@@ -900,7 +902,7 @@ def import_layer(path: Path, kind: str, name: str | None = None) -> ImportReport
     """
     path = Path(path)
     layer = layer_name_for(name if name else path.stem)
-    builtin = _builtin_names().get(normalize_name(layer))
+    builtin = _builtin_names().get(lookup_key(layer))
     if builtin:
         raise UserLayerError(f"layer name {layer!r} is taken by the built-in layer {builtin!r}")
     fname = _safe_text(path.name)
@@ -963,7 +965,7 @@ def user_records(taken: Collection[str] = ()) -> list[Source]:
     root = user_dir()
     if not root.is_dir():
         return []
-    keys = {normalize_name(n) for n in taken}
+    keys = {lookup_key(n) for n in taken}
     out = []
     for folder in sorted(root.iterdir()):
         if folder.name.startswith(".") or not folder.is_dir():
@@ -984,10 +986,10 @@ def user_records(taken: Collection[str] = ()) -> list[Source]:
             warnings.warn(f"skipping user layer {src.name}: {src.table_path()} is missing",
                           stacklevel=2)
             continue
-        if normalize_name(src.name) in keys:
+        if lookup_key(src.name) in keys:
             warnings.warn(f"skipping user layer {src.name}: the name is taken", stacklevel=2)
             continue
-        keys.add(normalize_name(src.name))
+        keys.add(lookup_key(src.name))
         out.append(src)
     return out
 
@@ -1020,11 +1022,11 @@ def remove_layer(name: str) -> str:
     UserLayerError
         When ``name`` is a built-in layer or no user layer of that name exists.
     """
-    builtin = _builtin_names().get(normalize_name(name))
+    builtin = _builtin_names().get(lookup_key(name))
     if builtin:
         raise UserLayerError(f"{builtin!r} is a built-in layer; only user layers can be removed")
-    stored = {normalize_name(s.name): s for s in user_records()}
-    src = stored.get(normalize_name(name)) or stored.get(normalize_name(layer_name_for(name)))
+    stored = {lookup_key(s.name): s for s in user_records()}
+    src = stored.get(lookup_key(name)) or stored.get(lookup_key(layer_name_for(name)))
     if src is None:
         known = ", ".join(sorted(s.name for s in stored.values())) or "none"
         raise UserLayerError(f"no user layer named {name!r}; user layers: {known}")
@@ -1157,7 +1159,8 @@ def main_for_tests(argv: Sequence[str]) -> int:
 
 def _clear_caches(st) -> None:
     """Forget cached frames so the map, joins and costs include the changed user layers."""
-    from geomap import estimate, panel
+    from geomap.app import panel
+    from geomap.costs import estimate
 
     st.cache_data.clear()
     st.cache_resource.clear()  # the app shares its tables across sessions as resources

@@ -76,7 +76,7 @@ def country_key(text: str) -> str:
 
 def _alias_table_path() -> Path:
     """Location of the table (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
-    from geomap.catalog import table_file
+    from geomap.tables import table_file
 
     return table_file(_TABLE_NAME)
 

@@ -16,9 +16,11 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from geomap import cost, estimate, store
-from geomap.catalog import load_catalog
-from geomap.regions import in_service, load_regions
+from geomap.costs import estimate
+from geomap.costs import model as cost
+from geomap.data import store
+from geomap.data.catalog import load_catalog
+from geomap.regions.regionset import in_service, load_regions
 
 LAYERS = ("regions", "data_centers", "cables", "landing_points", "mining")
 LAYER_TITLES = {
@@ -528,7 +530,7 @@ def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None,
 
 def export_html(spec: MapSpec, path: str) -> int:
     """Write the map as one standalone HTML file (every asset inlined); returns its size."""
-    from geomap import assets
+    from geomap.map import assets
 
     m = assets.inline(build_map(spec))
     m.save(path)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from geomap import settings
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REGIONS = ("CN-SC", "CN-NM", "US-VA", "US-TX", "IE", "DE", "NO", "KZ", "SG", "JP", "BR", "IN")
 YEARS = (2019, 2024, 2026)
@@ -83,7 +85,8 @@ def check_shown(result: LoadResult, expected: dict, key: tuple, shown: float, la
 
 
 def expected_output_cost(year: int, gpu: str, model: str, region: str) -> float:
-    from geomap import cost, estimate
+    from geomap.costs import estimate
+    from geomap.costs import model as cost
 
     table = estimate.cost_table(estimate.region_prices(year), cost.get_gpu(gpu),
                                 cost.get_model(model), cost.default_assumptions(), year)
@@ -280,7 +283,7 @@ def start_app(port: int | None = None, env: dict | None = None, timeout_s: float
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    app = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+    app = settings.PROJECT_DIR / "streamlit_app.py"
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -12,7 +11,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from geomap import settings
 from geomap.errors import CatalogError
+from geomap.names import lookup_key
 
 #: The kinds of layer geomap knows, each with its normalized schema (see ``geomap.schema``).
 KINDS = (
@@ -43,35 +44,6 @@ _OPTIONAL = (
     "check",
     "options",
 )
-
-
-def layers_dir() -> Path:
-    """Folder that holds the source records and curated tables.
-
-    ``GEOMAP_LAYERS_DIR`` overrides it; the default is ``layers/`` beside the package.
-    """
-    env = os.environ.get("GEOMAP_LAYERS_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "layers"
-
-
-def table_file(name: str) -> Path:
-    """A curated table in ``layers/tables/``: the one under ``GEOMAP_LAYERS_DIR`` when it has
-    it, else the one shipped beside the package."""
-    candidate = layers_dir() / "tables" / name
-    if candidate.is_file():
-        return candidate
-    return Path(__file__).resolve().parent.parent / "layers" / "tables" / name
-
-
-def normalize_name(name: str) -> str:
-    """Forgiving key for lookups: lower case, with ``. , - _ / space`` removed.
-
-    >>> normalize_name("Epoch-GPU_Clusters")
-    'epochgpuclusters'
-    """
-    return re.sub(r"[\s.,\-_/]+", "", name.lower())
 
 
 def _freeze(value: Any) -> Any:
@@ -219,7 +191,7 @@ class Source:
         """Absolute path of a curated table."""
         if not self.path:
             raise CatalogError(f"{self.record_file}: source {self.name!r} has no 'path'")
-        return layers_dir() / self.path
+        return settings.layers_dir() / self.path
 
 
 class Catalog(Mapping[str, Source]):
@@ -229,7 +201,7 @@ class Catalog(Mapping[str, Source]):
         self._sources: dict[str, Source] = {}
         self._keys: dict[str, str] = {}
         for src in sources:
-            key = normalize_name(src.name)
+            key = lookup_key(src.name)
             if key in self._keys:
                 raise CatalogError(
                     f"{src.record_file}: layer name {src.name!r} is already used by "
@@ -239,7 +211,7 @@ class Catalog(Mapping[str, Source]):
             self._keys[key] = src.name
 
     def __getitem__(self, name: str) -> Source:
-        real = self._keys.get(normalize_name(name))
+        real = self._keys.get(lookup_key(name))
         if real is None:
             raise KeyError(name)
         return self._sources[real]
@@ -267,19 +239,17 @@ class Catalog(Mapping[str, Source]):
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:
-    """Read and validate every ``*.toml`` record in ``directory`` (default: :func:`layers_dir`).
+    """Read and validate every ``*.toml`` record in ``directory`` (default: ``settings.layers_dir()``).
 
     >>> cat = load_catalog()
     >>> cat["NE admin0"].kind
     'regions'
     """
-    directory = directory or layers_dir()
+    directory = directory or settings.layers_dir()
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogError(f"{directory}: no layer records (*.toml) found")
-    from geomap.download import cache_dir
-
-    user_dir = cache_dir() / "user"
+    user_dir = settings.user_layers_dir()
     user_files = sorted(user_dir.glob("*/*.toml")) if user_dir.is_dir() else []
     key = tuple((str(p), p.stat().st_mtime_ns) for p in [*files, *user_files])
     hit = _CATALOGS.get(key)
@@ -302,6 +272,6 @@ def _read_catalog(files: list[Path]) -> Catalog:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
         sources.append(Source.from_mapping(data, record_file=str(path)))
-    from geomap.userlayers import user_records  # layers added with `geomap import`
+    from geomap.data.userlayers import user_records  # layers added with `geomap import`
 
     return Catalog([*sources, *user_records(taken=[s.name for s in sources])])

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geomap.catalog import Catalog, Source, load_catalog
-from geomap.download import cache_dir, check_content, fetch_many, fetch_url
+from geomap.data.catalog import Catalog, Source, load_catalog
+from geomap.data.download import cache_dir, check_content, fetch_many, fetch_url
 from geomap.errors import DataFormatError, DataUnavailableError, DownloadError, GeomapError
-from geomap.loaders import LOADERS, LoadContext
 from geomap.quality import RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS, conform
+from geomap.sources.loaders import LOADERS, LoadContext
 
 #: Bump when loaders or preparation change, so cached prepared layers are rebuilt.
 PREPARE_VERSION = 5

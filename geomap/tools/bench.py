@@ -9,7 +9,8 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 
-from geomap import store
+from geomap import settings
+from geomap.data import store
 from geomap.schema import CRS
 
 
@@ -35,7 +36,7 @@ def synthetic_points(anchors: gpd.GeoSeries, n: int, seed: int = 0, jitter_deg: 
 
 def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
     """Points per second through :func:`geomap.regions.join_points` vs a bare ``sjoin``."""
-    from geomap.regions import join_points, load_regions
+    from geomap.regions.regionset import join_points, load_regions
 
     regions = load_regions()
     anchor = store.load_kind("data_centers").geometry.dropna()
@@ -61,7 +62,8 @@ def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
 
 def bench_costs(repeat: int = 50) -> dict:
     """Time to recompute every region's costs after a GPU or model change (prices cached)."""
-    from geomap import cost, estimate
+    from geomap.costs import estimate
+    from geomap.costs import model as cost
 
     year = 2026
     prices = estimate.region_prices(year)
@@ -84,7 +86,7 @@ def bench_costs(repeat: int = 50) -> dict:
 
 def bench_load() -> dict:
     """Warm start: every prepared layer read back from GeoParquet."""
-    from geomap.catalog import load_catalog
+    from geomap.data.catalog import load_catalog
 
     catalog = load_catalog()
     store._MEMO.clear()  # measure reading GeoParquet, not the in-process cache
@@ -98,7 +100,7 @@ def run(n_points: int = 1_000_000, routes: bool = True) -> dict:
     figures = {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs(),
                "map": bench_map(), "app": bench_app()}
     if routes:
-        from geomap.routes import bench_routes
+        from geomap.routes.graph import bench_routes
 
         figures["routes"] = bench_routes()
     return figures
@@ -115,9 +117,10 @@ def bench_map(year: int | None = None) -> dict:
 
     import folium
 
-    from geomap import assets, download
-    from geomap.catalog import load_catalog
-    from geomap.mapview import MapSpec, build_map
+    from geomap.data import download
+    from geomap.data.catalog import load_catalog
+    from geomap.map import assets
+    from geomap.map.layers import MapSpec, build_map
 
     year = year or date.today().year
     start = time.perf_counter()
@@ -151,11 +154,10 @@ def bench_app(runs: int = 5) -> dict | None:
     """Seconds per rerun of the whole Streamlit app script (widgets, cost table, folium map,
     st_folium), as a user's widget change costs the server; via Streamlit's AppTest, after one
     warm-up run. None outside a source checkout (no ``streamlit_app.py``)."""
-    from pathlib import Path
 
     from geomap.errors import GeomapError
 
-    app = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+    app = settings.PROJECT_DIR / "streamlit_app.py"
     if not app.is_file():
         return None
     from streamlit.testing.v1 import AppTest

@@ -10,7 +10,7 @@ from functools import cache
 
 import pycountry
 
-from geomap.catalog import layers_dir
+from geomap.tables import table_file
 
 #: Words that name a unit's type rather than the unit; dropped before names are compared.
 _TYPE_WORDS = {
@@ -43,7 +43,7 @@ def _subdivisions(country_iso2: str) -> dict[str, str]:
 @cache
 def _aliases() -> dict[tuple[str, str], str]:
     """Curated name -> code overrides (``layers/tables/subdivision_aliases.csv``)."""
-    path = layers_dir() / "tables" / "subdivision_aliases.csv"
+    path = table_file("subdivision_aliases.csv")
     out: dict[tuple[str, str], str] = {}
     if path.is_file():
         with open(path, encoding="utf-8", newline="") as fh:

@@ -1,0 +1,1 @@
+"""The Streamlit app: everything that imports streamlit lives here."""

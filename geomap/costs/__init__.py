@@ -1,0 +1,1 @@
+"""The token-cost model and its sourced catalogs (GPUs, models, throughputs, defaults)."""

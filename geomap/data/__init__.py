@@ -1,0 +1,1 @@
+"""Data in: source records, downloads, the prepared-layer store, user layers."""

@@ -1,0 +1,1 @@
+"""The folium map: its layers, the builder, local Leaflet assets and export."""

@@ -1,0 +1,1 @@
+"""Offline geocoding: country and subdivision codes, coordinates, the gazetteer."""

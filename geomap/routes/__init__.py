@@ -1,0 +1,1 @@
+"""Routes over submarine cables: the cable graph, place resolution and latency."""
