@@ -68,3 +68,15 @@ def fresh_cache(tmp_path: Path, mirror: MirrorServer, monkeypatch: pytest.Monkey
     monkeypatch.setenv("GEOMAP_MIRROR", mirror.url)
     monkeypatch.delenv("GEOMAP_OFFLINE", raising=False)
     return cache
+
+
+#: Fixtures that serve or prepare the data mirror; a test that uses one is marked ``mirror``.
+MIRROR_FIXTURES = {"mirror_root", "mirror", "session_cache", "prepared", "fresh_cache"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the mirror (through a fixture) with ``mirror``, so
+    ``-m "not mirror"`` runs the fast unit tests alone."""
+    for item in items:
+        if MIRROR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.mirror)
