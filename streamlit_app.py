@@ -19,7 +19,7 @@ from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
 from geomap.map import assets
 from geomap.map import layers as mapview
-from geomap.sources.loaders import PRICE_BASES
+from geomap.schema import PRICE_BASES
 
 st.set_page_config(page_title="geomap: where AI tokens are made", layout="wide")
 

@@ -371,7 +371,7 @@ def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--year", type=int, default=date.today().year,
                         help="prices at or before this year; what was in service then")
-    from geomap.sources.loaders import PRICE_BASES
+    from geomap.schema import PRICE_BASES
 
     parser.add_argument("--basis", choices=PRICE_BASES,
                         help="prefer this price basis (default: industrial, then others)")

@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomap import settings
 from geomap.data.catalog import Catalog, Source, load_catalog
-from geomap.data.download import cache_dir, check_content, fetch_many, fetch_url
+from geomap.data.download import check_content, fetch_many, fetch_url
 from geomap.errors import DataFormatError, DataUnavailableError, DownloadError, GeomapError
 from geomap.quality import RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS, conform
-from geomap.sources.loaders import LOADERS, LoadContext
+from geomap.sources.base import LoadContext
+from geomap.sources.registry import LOADERS
 
 #: Bump when loaders or preparation change, so cached prepared layers are rebuilt.
 PREPARE_VERSION = 5
@@ -60,7 +62,7 @@ class LayerInfo:
 
 
 def prepared_dir() -> Path:
-    return cache_dir() / "prepared"
+    return settings.cache_dir() / "prepared"
 
 
 def _prepared_paths(source: Source) -> tuple[Path, Path]:
@@ -281,7 +283,7 @@ def get_path(name: str, catalog: Catalog | None = None, *, offline: bool | None 
     """Path of the prepared GeoParquet of layer ``name``, preparing it first when needed."""
     source = (catalog or load_catalog()).get_source(name)
     if _read_meta(source) is None:
-        prepare(source, offline=_offline(offline))
+        prepare(source, offline=settings.offline(offline))
     return _prepared_paths(source)[0]
 
 
@@ -305,7 +307,7 @@ def load(name: str, catalog: Catalog | None = None, *, offline: bool | None = No
         else:
             _MEMO[source.name] = (stamp, frame)
             return frame.copy()
-    return prepare(source, offline=_offline(offline))
+    return prepare(source, offline=settings.offline(offline))
 
 
 #: Prepared layers already read in this process, keyed by layer name and checked against the
@@ -358,7 +360,7 @@ def info(name: str, catalog: Catalog | None = None, *, offline: bool | None = No
     source = catalog.get_source(name)
     meta = _read_meta(source)
     if meta is None:
-        prepare(source, offline=_offline(offline))
+        prepare(source, offline=settings.offline(offline))
         meta = _read_meta(source)
     assert meta is not None
     urls = list(source.urls)
@@ -385,9 +387,3 @@ def rejections(name: str, catalog: Catalog | None = None) -> list[dict]:
     source = (catalog or load_catalog()).get_source(name)
     meta = _read_meta(source)
     return list(meta.get("rejections", [])) if meta else []
-
-
-def _offline(flag: bool | None) -> bool:
-    if flag is not None:
-        return flag
-    return os.environ.get("GEOMAP_OFFLINE", "") not in ("", "0", "false")

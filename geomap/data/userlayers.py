@@ -64,17 +64,11 @@ from geomap.names import lookup_key
 from geomap.places.countries import all_iso2, country_iso2
 from geomap.places.subdivisions import is_current_code
 from geomap.quality import Rejection, RejectLog
-from geomap.schema import GEOMETRY_KINDS, SCHEMAS
-from geomap.sources.loaders import (
-    FX_FALLBACK_YEARS,
-    MAX_US_CENTS_PER_KWH,
-    PRICE_BASES,
-    LoadContext,
-    fx_rate,
-    loader,
-    read_fx_table,
-)
-from geomap.tables import table_file
+from geomap.schema import GEOMETRY_KINDS, MAX_US_CENTS_PER_KWH, PRICE_BASES, SCHEMAS
+from geomap.sources.base import LoadContext
+from geomap.sources.registry import LOADERS
+from geomap.tables import FX_FALLBACK_YEARS, fx_rate, table_file
+from geomap.tables import fx_rates as read_fx_table
 
 #: Kinds a user may import.
 USER_KINDS = ("data_centers", "electricity_prices", "mining")
@@ -1042,7 +1036,6 @@ _FLOAT_COLUMNS = {c for k in USER_KINDS for c, t in SCHEMAS[k].items() if t == "
 _BOOL_COLUMNS = {c for k in USER_KINDS for c, t in SCHEMAS[k].items() if t == "boolean"}
 
 
-@loader(LOADER_NAME)
 def load_user_layer(source: Source, ctx: LoadContext) -> pd.DataFrame:
     """A stored user layer (normalized CSV) in the kind's schema.
 
@@ -1235,3 +1228,6 @@ def _import_upload(st, uploaded, kind: str, name: str | None) -> ImportReport | 
         st.text(f"{report.n_rejected} rows rejected:")
         st.code(report.to_text(), language=None)
     return report
+
+
+LOADERS[LOADER_NAME] = load_user_layer  # temporary until the registry lists it

@@ -1,0 +1,50 @@
+"""U.S. EIA: average electricity price by state and sector."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geomap.data.catalog import Source
+from geomap.errors import DataFormatError
+from geomap.places.subdivisions import is_current_code
+from geomap.schema import MAX_US_CENTS_PER_KWH
+from geomap.sources.base import LoadContext, check_columns
+from geomap.tables import number
+
+
+def load_eia_state_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
+    """EIA average retail price by state and sector (US cents/kWh) -> one row per state-year-sector."""
+    path = ctx.file(0)
+    opts = source.options
+    try:
+        frame = pd.read_excel(path, sheet_name=opts.get("sheet", 0), header=int(opts.get("header_row", 1)))
+    except Exception as exc:  # openpyxl raises many kinds
+        raise DataFormatError(f"{path}: cannot read workbook: {exc}") from exc
+    check_columns(frame, ["Year", "State", "Industry Sector Category", *opts["sectors"]], str(path))
+    frame = frame[frame["Industry Sector Category"] == opts.get("category", "Total Electric Industry")]
+    rows = []
+    for idx, rec in frame.iterrows():
+        state = str(rec["State"]).strip().upper()
+        label = f"{int(idx) + int(opts.get('header_row', 1)) + 2} ({state} {rec['Year']})"
+        region = "US" if state == "US" else f"US-{state}"
+        if region != "US" and not is_current_code(region):
+            ctx.log.add(path.name, label, "State", f"not a US state code: {state!r}")
+            continue
+        for sector in opts["sectors"]:
+            cents = number(rec[sector]) if str(rec[sector]).strip().upper() != "NA" else None
+            if cents is None or not 0 < cents <= MAX_US_CENTS_PER_KWH:
+                ctx.log.add(path.name, label, sector, f"no usable price ({rec[sector]!r})")
+                continue
+            rows.append(
+                {
+                    "region_id": region,
+                    "usd_per_kwh": cents / 100,
+                    "year": int(rec["Year"]),
+                    "basis": sector.lower(),
+                    "price_local": cents,
+                    "currency": "USc",
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["source"] = source.citation
+    return out
