@@ -1,4 +1,8 @@
-"""The ``geomap`` command line: fetch and inspect layers."""
+"""The ``geomap`` command line: every subcommand's arguments and output (argparse lives only here).
+
+Each handler imports the stages it drives when it runs (they pull in geopandas, folium and
+networkx), so ``geomap --help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from geomap import __version__
 from geomap.errors import GeomapError
+from geomap.schema import PRICE_BASES
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from geomap.data import store
+    from geomap.data import store  # heavy: loads only for the subcommand that runs
 
     results = store.fetch(args.layer or None, force=args.force, progress=not args.quiet)
     failed = 0
@@ -28,8 +34,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
-    from geomap.data import store
-    from geomap.data.catalog import load_catalog
+    from geomap.data import store  # heavy: loads only for the subcommand that runs
+    from geomap.data.catalog import load_catalog  # heavy: loads only for the subcommand that runs
 
     catalog = load_catalog()
     if args.rejections:
@@ -53,7 +59,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 def _write_table(frame, fmt: str) -> None:
     """Write a region table to stdout as csv, json (records) or geojson."""
-    import pandas as pd
+    import pandas as pd  # heavy: loads only for the subcommand that runs
 
     if fmt == "geojson":
         sys.stdout.write(frame.to_json(na="null", drop_id=True))
@@ -78,7 +84,7 @@ def _report_joins(report) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
-    from geomap.regions.regionset import summarize
+    from geomap.regions.yearly import summarize  # heavy: loads only for the subcommand that runs
 
     table, report = summarize(args.year, basis=args.basis, price_layer=args.price_layer)
     if not args.quiet:
@@ -88,11 +94,11 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
 
 def _assumptions(args: argparse.Namespace):
-    from geomap.costs import model as cost
+    from geomap.costs import catalogs  # heavy: loads only for the subcommand that runs
 
     try:
-        return cost.with_overrides(
-            cost.default_assumptions(),
+        return catalogs.with_overrides(
+            catalogs.default_assumptions(),
             pue=args.pue,
             utilization=args.utilization,
             lifetime_years=args.lifetime_years,
@@ -104,22 +110,29 @@ def _assumptions(args: argparse.Namespace):
 
 def _prices(args: argparse.Namespace):
     """Region prices for the command's year, basis, layer and ``--price REGION=KEY`` picks."""
-    from geomap.costs import estimate
+    from geomap.regions.choices import (
+        apply_price_choices,  # heavy: loads only for the subcommand that runs
+    )
+    from geomap.regions.yearly import (
+        region_prices,  # heavy: loads only for the subcommand that runs
+    )
 
-    choices = []
+    picks = []
     for item in getattr(args, "price", None) or []:
         region_id, sep, key = item.partition("=")
         if not sep or not key:
             raise GeomapError(f"--price {item!r}: expected REGION=KEY (keys: `geomap prices REGION`)")
-        choices.append((region_id.strip().upper(), key.strip()))
-    prices = estimate.region_prices(args.year, args.basis, args.price_layer)
-    return estimate.apply_price_choices(prices, tuple(choices))
+        picks.append((region_id.strip().upper(), key.strip()))
+    prices = region_prices(args.year, args.basis, args.price_layer)
+    return apply_price_choices(prices, tuple(picks))
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:
-    from geomap.costs import estimate
+    from geomap.regions.choices import (
+        price_options,  # heavy: loads only for the subcommand that runs
+    )
 
-    options = estimate.price_options(args.region.upper(), args.year)
+    options = price_options(args.region.upper(), args.year)
     chosen = _prices(args).set_index("region_id").loc[args.region.upper()]
     if not args.quiet:
         print(f"{args.region.upper()} in {args.year}: {len(options)} sourced prices; geomap uses "
@@ -131,10 +144,9 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 
 
 def _cmd_costs(args: argparse.Namespace) -> int:
-    from geomap.costs import estimate
-    from geomap.costs import model as cost
+    from geomap.costs import catalogs, estimate  # heavy: loads only for the subcommand that runs
 
-    gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
+    gpu, model = catalogs.get_gpu(args.gpu), catalogs.get_model(args.model)
     a = _assumptions(args)
     table = estimate.cost_table(_prices(args), gpu, model, a, args.year)
     if not args.quiet:
@@ -152,13 +164,13 @@ def _cmd_costs(args: argparse.Namespace) -> int:
 
 
 def _cmd_embodied(args: argparse.Namespace) -> int:
-    from geomap.costs import model as cost
+    from geomap.costs import catalogs, formulas  # heavy: loads only for the subcommand that runs
 
-    gpu, model = cost.get_gpu(args.gpu), cost.get_model(args.model)
+    gpu, model = catalogs.get_gpu(args.gpu), catalogs.get_model(args.model)
     a = _assumptions(args)
-    tp = cost.throughput_for(gpu, model)
-    kwh_per_mtok = cost.cost_per_mtok(tp.output_tok_s, gpu, a, 0.0).kwh_per_mtok
-    kwh = cost.embodied_kwh(args.tokens, kwh_per_mtok)
+    tp = catalogs.throughput_for(gpu, model)
+    kwh_per_mtok = formulas.cost_per_mtok(tp.output_tok_s, gpu, a, 0.0).kwh_per_mtok
+    kwh = formulas.embodied_kwh(args.tokens, kwh_per_mtok)
     result = {
         "tokens": args.tokens,
         "gpu": gpu.name,
@@ -188,13 +200,13 @@ def _cmd_embodied(args: argparse.Namespace) -> int:
 
 
 def pd_isna(value) -> bool:
-    import pandas as pd
+    import pandas as pd  # heavy: loads only for the subcommand that runs
 
     return bool(pd.isna(value))
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from geomap.tools import bench
+    from geomap.tools import bench  # heavy: loads only for the subcommand that runs
 
     figures = bench.run(n_points=args.points, routes=not args.no_routes)
     if args.json:
@@ -222,10 +234,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from geomap.costs import model as cost
-    from geomap.map.layers import LAYERS, MapSpec, export_html
+    from geomap.costs import catalogs  # heavy: loads only for the subcommand that runs
+    from geomap.map.layers import (  # heavy: loads only for the subcommand that runs
+        LAYERS,
+        MapSpec,
+        export_html,
+    )
 
-    cost.get_gpu(args.gpu), cost.get_model(args.model)  # unknown names: a clear error first
+    catalogs.get_gpu(args.gpu), catalogs.get_model(args.model)  # unknown names: a clear error first
     layers = frozenset(args.layers.split(",")) if args.layers else frozenset(LAYERS)
     unknown = layers - set(LAYERS)
     if unknown:
@@ -240,7 +256,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_loadtest(args: argparse.Namespace) -> int:
-    from geomap.tools import loadtest
+    from geomap.tools import loadtest  # heavy: loads only for the subcommand that runs
 
     proc = None
     url = args.url
@@ -317,8 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--utilization", type=float)
     export.add_argument("--lifetime-years", type=float)
     export.add_argument("--gpu-hour-usd", type=float)
-    from datetime import date
-
     export.add_argument("--year", type=int, default=date.today().year)
     export.add_argument("--metric", choices=["cost", "price", "bitcoin"],
                         help="colour regions by (default: cost from 2020, bitcoin before)")
@@ -367,12 +381,8 @@ def _add_price_pick(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
-    from datetime import date
-
     parser.add_argument("--year", type=int, default=date.today().year,
                         help="prices at or before this year; what was in service then")
-    from geomap.schema import PRICE_BASES
-
     parser.add_argument("--basis", choices=PRICE_BASES,
                         help="prefer this price basis (default: industrial, then others)")
     parser.add_argument("--price-layer", metavar="NAME",

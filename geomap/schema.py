@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 CRS = "EPSG:4326"
@@ -131,3 +132,45 @@ def conform(kind: str, frame: pd.DataFrame) -> pd.DataFrame | gpd.GeoDataFrame:
         )
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(list(geometry), crs=CRS), crs=CRS)
     return out
+
+
+#: The column that says when a feature of each kind starts to be in service, and when it ends.
+START_COLUMNS = {"data_centers": "year_in_service", "cables": "rfs_year",
+                 "landing_points": "first_rfs_year"}
+
+
+def in_service(start_year, year: int, *, end_year=None, status=None,
+               default_year: int | None = None) -> np.ndarray:
+    """The one rule for "in service in ``year``", over arrays of years (NaN or NA = unknown).
+
+    In service: a known start at or before ``year`` and no end before it. A row whose start is
+    unknown counts only when its ``status`` is ``existing`` (rows without a status count as
+    existing) and ``default_year`` (the source's year) is at or before ``year``; a planned row
+    with no year is never in service.
+
+    >>> in_service([2000, None, 2030], 2026, default_year=2024).tolist()
+    [True, True, False]
+    >>> in_service([1858, 1866], 1900, end_year=[1858, None]).tolist()
+    [False, True]
+    """
+    start = pd.to_numeric(pd.Series(np.asarray(start_year, dtype=object)), errors="coerce").to_numpy(float)
+    known = ~np.isnan(start)
+    ok = known & (np.where(known, start, np.inf) <= year)
+    if end_year is not None:
+        end = pd.to_numeric(pd.Series(np.asarray(end_year, dtype=object)), errors="coerce").to_numpy(float)
+        ok &= np.isnan(end) | (end >= year)
+    if default_year is not None and year >= default_year:
+        existing = (np.ones(len(start), dtype=bool) if status is None
+                    else (pd.Series(np.asarray(status, dtype=object)) == "existing").to_numpy(bool))
+        ok |= ~known & existing
+    return ok
+
+
+def rows_in_service(frame: pd.DataFrame, kind: str, year: int,
+                    default_year: int | None = None) -> pd.Series:
+    """:func:`in_service` for a layer's frame of ``kind``, by that kind's year columns."""
+    start = frame[START_COLUMNS[kind]]
+    end = frame["end_year"] if "end_year" in frame.columns else None
+    status = frame["status"] if "status" in frame.columns else None
+    mask = in_service(start, year, end_year=end, status=status, default_year=default_year)
+    return pd.Series(mask, index=frame.index)

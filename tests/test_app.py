@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geomap.costs import estimate
-from geomap.costs import model as cost
+from geomap.costs import catalogs, estimate
+from geomap.regions import choices, yearly
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -35,8 +35,8 @@ def test_app_opens_on_the_region_and_year_in_the_url(prepared):
     assert at.slider[0].value == 2018
     assert _select(at, "GPU").value == "h100" and _select(at, "Model").value == "minimax-m2.5"
     assert "Sichuan (CN-SC)" in _heads(at)
-    table = estimate.cost_table(estimate.region_prices(2018), cost.get_gpu("h100"),
-                                cost.get_model("minimax-m2.5"), cost.default_assumptions(), 2018)
+    table = estimate.cost_table(yearly.region_prices(2018), catalogs.get_gpu("h100"),
+                                catalogs.get_model("minimax-m2.5"), catalogs.default_assumptions(), 2018)
     row = table.set_index("region_id").loc["CN-SC"]
     shown = [float(m.value) for m in at.metric[:3]]
     assert shown == pytest.approx([row["usd_per_mtok_input"], row["usd_per_mtok_output"],
@@ -88,14 +88,14 @@ def test_token_route_and_rtt_in_the_panel(prepared):
 def test_picking_a_sourced_price_changes_the_numbers_and_the_url(prepared):
     at = _run(year="2026", region="CN-SC", gpu="h800", model="deepseek-v3")
     box = _select(at, "Price used for this region")
-    options = estimate.price_options("CN-SC", 2026)
+    options = choices.price_options("CN-SC", 2026)
     assert box.value == "rule" and len(box.options) == len(options) + 1
     cheapest = options.loc[options["usd_per_kwh"].idxmin()]
     box.set_value(cheapest["key"]).run()
     assert not at.exception
-    prices = estimate.apply_price_choices(estimate.region_prices(2026), (("CN-SC", cheapest["key"]),))
-    row = estimate.cost_table(prices, cost.get_gpu("h800"), cost.get_model("deepseek-v3"),
-                              cost.default_assumptions(), 2026).set_index("region_id").loc["CN-SC"]
+    prices = choices.apply_price_choices(yearly.region_prices(2026), (("CN-SC", cheapest["key"]),))
+    row = estimate.cost_table(prices, catalogs.get_gpu("h800"), catalogs.get_model("deepseek-v3"),
+                              catalogs.default_assumptions(), 2026).set_index("region_id").loc["CN-SC"]
     assert float(at.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)
     assert any("your pick" in m.value for m in at.markdown)
     q = at.query_params["prices"]
@@ -113,7 +113,7 @@ def test_preferring_a_price_basis_reprices_the_regions(prepared):
     _select(at, "Prefer this price basis").set_value("commercial").run()
     assert not at.exception
     shown = next(m.value for m in at.markdown if "Electricity" in m.value)
-    expected = estimate.region_prices(2019, "commercial").set_index("region_id").loc["US-VA"]
+    expected = yearly.region_prices(2019, "commercial").set_index("region_id").loc["US-VA"]
     assert "commercial" in shown and f"{expected['price_usd_per_kwh']:.4f}" in shown
     q = at.query_params["basis"]
     assert (q[0] if isinstance(q, list) else q) == "commercial"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from geomap.costs import estimate
-from geomap.costs import model as cost
+from geomap.costs import catalogs, estimate
+from geomap.regions import yearly
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
@@ -166,8 +166,8 @@ def test_region_by_url_shows_the_same_numbers_as_geomap_costs(browser, app_url):
         metrics = p.page.locator('[data-testid="stMetricValue"]')
         metrics.first.wait_for(timeout=60_000)
         shown = [float(t) for t in metrics.all_inner_texts()[:3]]
-        table = estimate.cost_table(estimate.region_prices(2026), cost.get_gpu("h800"),
-                                    cost.get_model("deepseek-v3"), cost.default_assumptions(), 2026)
+        table = estimate.cost_table(yearly.region_prices(2026), catalogs.get_gpu("h800"),
+                                    catalogs.get_model("deepseek-v3"), catalogs.default_assumptions(), 2026)
         row = table.set_index("region_id").loc["CN-SC"]
         expected = [row["usd_per_mtok_input"], row["usd_per_mtok_output"], row["kwh_per_mtok_output"]]
         assert shown == pytest.approx(expected, abs=6e-4)

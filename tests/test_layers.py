@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import Point
 
 from geomap import cli
-from geomap.costs import estimate
 from geomap.data import store
 from geomap.data.catalog import load_catalog
+from geomap.regions import yearly
 from geomap.schema import CRS, GEOMETRY_KINDS, SCHEMAS
 
 
@@ -175,7 +175,7 @@ def test_all_31_chinese_provinces_have_a_price(prepared):
     provinces = prepared["ne-admin1"]
     assert set(cn["region_id"]) == set(provinces.loc[provinces["parent_id"] == "CN", "region_id"])
     # No province falls back to the national figure any more.
-    chosen = estimate.region_prices(2026).set_index("region_id")
+    chosen = yearly.region_prices(2026).set_index("region_id")
     in_china = chosen[chosen["parent_id"] == "CN"]
     assert len(in_china) == 31 and not in_china["price_is_fallback"].any()
 

@@ -8,11 +8,14 @@ import pandas as pd
 import pytest
 
 from geomap import cli
-from geomap.costs import estimate
-from geomap.costs import model as cost
+from geomap.costs import catalogs, estimate
 from geomap.data import store
 from geomap.errors import CatalogError
-from geomap.regions.regionset import choose_prices, join_records, load_regions, summarize
+from geomap.regions import choices, yearly
+from geomap.regions.joins import join_records
+from geomap.regions.prices import choose_prices
+from geomap.regions.regionset import load_regions
+from geomap.regions.yearly import summarize
 
 
 @pytest.fixture(scope="module")
@@ -137,38 +140,38 @@ def test_bench_prints_its_figures(prepared, capsys):
 
 
 def test_price_options_list_every_sourced_value_with_stable_keys(prepared):
-    options = estimate.price_options("CN-SC", 2026)
+    options = choices.price_options("CN-SC", 2026)
     assert list(options["scope"].unique()) == ["region", "country"]  # own rows first
     assert options["key"].is_unique
     assert options["source"].str.len().gt(10).all()
     # China's data-center prices (several sources, $0.03 to $0.06) are all offered.
     dc = options[(options["scope"] == "country") & (options["basis"] == "data center")]
     assert dc["usd_per_kwh"].min() == pytest.approx(0.03) and dc["usd_per_kwh"].max() >= 0.055
-    again = estimate.price_options("CN-SC", 2018)
+    again = choices.price_options("CN-SC", 2018)
     assert list(again["key"]) == list(options["key"])
     assert again.loc[again["year"] > 2018, "after_year"].all()
 
 
 def test_a_picked_price_replaces_the_rule_for_that_region_only(prepared):
-    prices = estimate.region_prices(2026)
+    prices = yearly.region_prices(2026)
     rule = prices.set_index("region_id")
     assert rule.loc["CN-YN", "price_basis"] == "industrial"  # not the smelter's contract
     assert rule.loc["CN-SC", "price_chosen_by"] == "rule"
-    options = estimate.price_options("CN-SC", 2026)
+    options = choices.price_options("CN-SC", 2026)
     cheapest = options.loc[options["usd_per_kwh"].idxmin()]
-    picked = estimate.apply_price_choices(prices, (("CN-SC", cheapest["key"]),)).set_index("region_id")
+    picked = choices.apply_price_choices(prices, (("CN-SC", cheapest["key"]),)).set_index("region_id")
     assert picked.loc["CN-SC", "price_usd_per_kwh"] == pytest.approx(cheapest["usd_per_kwh"])
     assert picked.loc["CN-SC", "price_chosen_by"] == "user"
     assert picked.loc["CN-SC", "price_is_fallback"] == (cheapest["scope"] == "country")
     others = picked.drop(index="CN-SC")["price_usd_per_kwh"]
     assert others.equals(rule.drop(index="CN-SC")["price_usd_per_kwh"])
-    a = cost.default_assumptions()
-    gpu, model = cost.get_gpu("h800"), cost.get_model("deepseek-v3")
+    a = catalogs.default_assumptions()
+    gpu, model = catalogs.get_gpu("h800"), catalogs.get_model("deepseek-v3")
     before = estimate.cost_table(prices, gpu, model, a, 2026).set_index("region_id")
     after = estimate.cost_table(picked.reset_index(), gpu, model, a, 2026).set_index("region_id")
     assert after.loc["CN-SC", "usd_per_mtok_output"] < before.loc["CN-SC", "usd_per_mtok_output"]
     with pytest.raises(CatalogError, match="CN-SC: no sourced price with key 'nope'"):
-        estimate.apply_price_choices(prices, (("CN-SC", "nope"),))
+        choices.apply_price_choices(prices, (("CN-SC", "nope"),))
 
 
 def test_cli_lists_prices_and_costs_use_a_picked_one(prepared, capsys):

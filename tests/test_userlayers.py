@@ -448,9 +448,8 @@ def test_damaged_records_are_skipped(user_cache: Path, tmp_path: Path):
 
 def test_user_layers_join_regions_and_costs(prepared, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch):
-    from geomap.costs import estimate
-    from geomap.costs import model as cost
-    from geomap.regions import regionset as regions
+    from geomap.costs import catalogs, estimate
+    from geomap.regions import yearly as regions
 
     monkeypatch.setenv("GEOMAP_CACHE_DIR", str(tmp_path / "cache"))
     dcs = _write(tmp_path, "gl-dcs.csv", DC_HEADER + "Nuuk DC,Acme,64.18,-51.72,30,2020,GL\n")
@@ -467,8 +466,8 @@ def test_user_layers_join_regions_and_costs(prepared, tmp_path: Path,
         assert gl["price_usd_per_kwh"] == pytest.approx(0.031)
         assert gl["price_layer"] == "user-gl-prices"
         costs = estimate.cost_table(
-            table.drop(columns="geometry"), cost.get_gpu("h800"), cost.get_model("deepseek-v3"),
-            cost.default_assumptions(), 2024)
+            table.drop(columns="geometry"), catalogs.get_gpu("h800"), catalogs.get_model("deepseek-v3"),
+            catalogs.default_assumptions(), 2024)
         assert costs.set_index("region_id").loc["GL"].notna().any()
     finally:
         userlayers._forget_prepared("user-gl-dcs")

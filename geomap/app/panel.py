@@ -3,28 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
-
-from geomap.data import store
-from geomap.data.catalog import load_catalog
-from geomap.regions.regionset import in_service, join_records, load_regions
-
-
-@lru_cache(maxsize=8)
-def joined_data_centers(year: int) -> pd.DataFrame:
-    """Every data center in service in ``year`` with the region it joined (no geometry)."""
-    regions = load_regions()
-    frames = []
-    for src in load_catalog().by_kind("data_centers"):
-        dc = store.load(src.name)
-        dc = dc[in_service(dc, year, "year_in_service", src.year)]
-        joined = join_records(dc, regions)
-        frames.append(pd.DataFrame(dc.drop(columns="geometry")).assign(
-            region_id=joined["region_id"], join_method=joined["join_method"]))
-    return pd.concat(frames, ignore_index=True)
-
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -67,8 +47,9 @@ def region_panel(costs: pd.DataFrame, summary: pd.DataFrame, dcs: pd.DataFrame,
                  region_id: str, compare_id: str | None = None) -> dict:
     """Everything the app shows for one region.
 
-    ``costs`` is :func:`geomap.estimate.cost_table` output, ``summary`` the
-    :func:`geomap.regions.summarize` table of the same year, ``dcs`` :func:`joined_data_centers`.
+    ``costs`` is :func:`geomap.costs.estimate.cost_table` output, ``summary`` the
+    :func:`geomap.regions.yearly.summarize` table of the same year, ``dcs``
+    :func:`geomap.regions.yearly.joined_data_centers`.
     """
     c = costs.set_index("region_id")
     if region_id not in c.index:

@@ -1,4 +1,9 @@
-"""Downloads into the local cache: mirror redirection, retries, content checks, atomic writes."""
+"""Downloads into the local cache: mirror redirection, retries, content checks, atomic writes.
+
+Retries of a request (connection errors, read time-outs before the body, 429/5xx answers)
+are urllib3's ``Retry`` on the session; geomap itself only re-fetches a body that was cut off
+or stalled while streaming, which urllib3 cannot retry once the response has begun.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import openpyxl
+import pandas as pd
 import requests
+from requests.adapters import HTTPAdapter
 from tqdm.auto import tqdm
+from urllib3.util.retry import Retry
 
-from geomap import __version__
+from geomap import __version__, settings
 from geomap.data.catalog import Check
 from geomap.errors import DataUnavailableError, DownloadError
 
@@ -32,22 +41,6 @@ PROGRESS_MIN_BYTES = 256 * 1024
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
-def cache_dir() -> Path:
-    """Root of the cache: ``GEOMAP_CACHE_DIR`` or the user cache dir (platformdirs)."""
-    env = os.environ.get("GEOMAP_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("geomap", appauthor=False))
-
-
-def mirror_base() -> str | None:
-    """Base URL of a mirror (``GEOMAP_MIRROR``), laid out as ``<base>/<host>/<path>``."""
-    base = os.environ.get("GEOMAP_MIRROR", "").strip()
-    return base.rstrip("/") or None
-
-
 def resolve_url(url: str) -> str:
     """The URL actually requested: the canonical one, or its mirror copy.
 
@@ -56,7 +49,7 @@ def resolve_url(url: str) -> str:
     'http://127.0.0.1:8000/example.org/data/file.csv'
     >>> del os.environ["GEOMAP_MIRROR"]
     """
-    base = mirror_base()
+    base = settings.mirror_base()
     if not base:
         return url
     parts = urlsplit(url)
@@ -70,19 +63,30 @@ def raw_path(url: str) -> Path:
     rel = unquote(parts.path).lstrip("/") or "index"
     if rel.endswith("/"):
         rel += "index"
-    path = cache_dir() / "raw" / parts.netloc / rel
+    path = settings.cache_dir() / "raw" / parts.netloc / rel
     # Guard against '..' in a path escaping the cache.
-    root = (cache_dir() / "raw").resolve()
+    root = (settings.cache_dir() / "raw").resolve()
     if root not in path.resolve().parents:
         raise DownloadError(f"{url}: path escapes the cache")
     return path
 
 
 def make_session() -> requests.Session:
-    """A session with geomap's User-Agent (retries are done by :func:`fetch_url`)."""
+    """A session with geomap's User-Agent and urllib3 retries with exponential back-off.
+
+    A request is tried :data:`ATTEMPTS` times in all on connection errors, read time-outs and
+    the answers in ``_RETRY_STATUS`` (honouring ``Retry-After``).
+    """
+    retry = Retry(
+        total=ATTEMPTS - 1,
+        backoff_factor=BACKOFF_S,
+        status_forcelist=sorted(_RETRY_STATUS),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,  # the last 5xx answer is returned and reported with its status
+    )
     session = requests.Session()
     session.headers["User-Agent"] = f"geomap/{__version__} (python-requests)"
-    adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=16)
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -152,16 +156,12 @@ def check_content(path: Path, fmt: str, check: Check | None, what: str) -> int |
             elif isinstance(data, dict):
                 _require_keys([data], check.raw_fields, what)
         elif fmt == "csv":
-            import pandas as pd
-
             frame = pd.read_csv(path, low_memory=False)
             count = len(frame)
             missing = [c for c in check.raw_fields if c not in frame.columns]
             if missing:
                 raise DownloadError(f"{what}: CSV lacks column(s) {', '.join(missing)}")
         elif fmt == "xlsx":
-            import openpyxl
-
             book = openpyxl.load_workbook(path, read_only=True)
             count = sum(ws.max_row or 0 for ws in book.worksheets)
             book.close()
@@ -248,7 +248,10 @@ def fetch_url(
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 tmp = _download_to_temp(session, request_url, dest, progress)
-            except _Retryable as exc:
+            except _RequestFailed as exc:  # urllib3 has made every attempt already
+                last_error = str(exc)
+                break
+            except _BodyCut as exc:  # a body cut off or stalled: fetch it again
                 last_error = str(exc)
                 if attempt < ATTEMPTS:
                     time.sleep(BACKOFF_S * 2 ** (attempt - 1))
@@ -284,8 +287,12 @@ def _hint(dest: Path) -> str:
     )
 
 
-class _Retryable(Exception):
-    pass
+class _RequestFailed(Exception):
+    """The request failed after the session's retries."""
+
+
+class _BodyCut(Exception):
+    """The response began but its body was cut off or stalled (retried by :func:`fetch_url`)."""
 
 
 def _download_to_temp(
@@ -294,10 +301,10 @@ def _download_to_temp(
     try:
         resp = session.get(request_url, stream=True, timeout=TIMEOUT_S)
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+        raise _RequestFailed(f"{type(exc).__name__}: {exc}") from exc
     with resp:
         if resp.status_code in _RETRY_STATUS:
-            raise _Retryable(f"HTTP {resp.status_code} from {request_url}")
+            raise _RequestFailed(f"HTTP {resp.status_code} from {request_url}")
         if resp.status_code >= 400:
             raise DownloadError(f"{request_url}: HTTP {resp.status_code} {resp.reason}")
         expected = resp.headers.get("Content-Length")
@@ -327,12 +334,12 @@ def _download_to_temp(
         except requests.exceptions.ChunkedEncodingError as exc:
             tmp.unlink(missing_ok=True)
             of = f" of {expected_n}" if expected_n else ""
-            raise _Retryable(
+            raise _BodyCut(
                 f"truncated body from {request_url}: connection closed after {got}{of} bytes"
             ) from exc
         except (requests.ConnectionError, requests.Timeout, OSError) as exc:
             tmp.unlink(missing_ok=True)
-            raise _Retryable(f"{type(exc).__name__} while reading {request_url}: {exc}") from exc
+            raise _BodyCut(f"{type(exc).__name__} while reading {request_url}: {exc}") from exc
         except Exception:
             tmp.unlink(missing_ok=True)
             raise
@@ -340,7 +347,7 @@ def _download_to_temp(
             "Content-Encoding"
         ):
             tmp.unlink(missing_ok=True)
-            raise _Retryable(f"truncated body from {request_url}: {got} of {expected_n} bytes")
+            raise _BodyCut(f"truncated body from {request_url}: {got} of {expected_n} bytes")
         return tmp
 
 

@@ -6,9 +6,12 @@ needed), :func:`load` (the frame) and :func:`fetch` (download and prepare, with 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -313,6 +316,54 @@ def load(name: str, catalog: Catalog | None = None, *, offline: bool | None = No
 #: Prepared layers already read in this process, keyed by layer name and checked against the
 #: prepared file's path, record digest and modification time (a re-prepare invalidates them).
 _MEMO: dict[str, tuple[tuple, object]] = {}
+
+
+def state_key(catalog: Catalog | None = None) -> tuple:
+    """A key that changes whenever any layer's record or prepared file changes, for caches of
+    tables derived from the layers (a re-prepare or a new user layer invalidates them)."""
+    catalog = catalog or load_catalog()
+    out = []
+    for source in catalog.values():
+        meta_path = _prepared_paths(source)[1]
+        try:
+            mtime = meta_path.stat().st_mtime_ns
+        except OSError:
+            mtime = None
+        out.append((source.name, source.digest, mtime))
+    return tuple(out)
+
+
+def cached_on_layers(maxsize: int = 16):
+    """Cache a function of the layers: its value is kept per arguments and :func:`state_key`,
+    so a re-prepared or newly imported layer is seen at once without clearing anything.
+
+    The wrapped function takes ``catalog`` as a keyword (default: the current catalog); its
+    other arguments must be hashable. ``fn.cache_clear()`` empties the cache.
+    """
+
+    def decorate(fn):
+        cache: OrderedDict[tuple, object] = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def wrapper(*args, catalog: Catalog | None = None, **kwargs):
+            catalog = catalog or load_catalog()
+            key = (state_key(catalog), args, tuple(sorted(kwargs.items())))
+            with lock:
+                if key in cache:
+                    cache.move_to_end(key)
+                    return cache[key]
+            value = fn(*args, catalog=catalog, **kwargs)
+            with lock:
+                cache[key] = value
+                while len(cache) > maxsize:
+                    cache.popitem(last=False)
+            return value
+
+        wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
 
 
 def _read_prepared(source: Source, path: Path):

@@ -58,13 +58,13 @@ from shapely.geometry import Point, shape
 from shapely.validation import explain_validity
 
 from geomap.data.catalog import Source, load_catalog
-from geomap.data.download import cache_dir
 from geomap.errors import DataFormatError, GeomapError
 from geomap.names import lookup_key
 from geomap.places.countries import all_iso2, country_iso2
 from geomap.places.subdivisions import is_current_code
 from geomap.quality import Rejection, RejectLog
 from geomap.schema import GEOMETRY_KINDS, MAX_US_CENTS_PER_KWH, PRICE_BASES, SCHEMAS
+from geomap.settings import cache_dir
 from geomap.sources.base import LoadContext
 from geomap.sources.registry import LOADERS
 from geomap.tables import FX_FALLBACK_YEARS, fx_rate, table_file
@@ -1151,15 +1151,10 @@ def main_for_tests(argv: Sequence[str]) -> int:
 
 
 def _clear_caches(st) -> None:
-    """Forget cached frames so the map, joins and costs include the changed user layers."""
-    from geomap.app import panel
-    from geomap.costs import estimate
-
+    """Forget the app's cached frames so the map, joins and costs include the changed user
+    layers (the library's own per-year tables are keyed by the layers' state already)."""
     st.cache_data.clear()
     st.cache_resource.clear()  # the app shares its tables across sessions as resources
-    estimate.region_prices.cache_clear()
-    estimate._price_options.cache_clear()
-    panel.joined_data_centers.cache_clear()
 
 
 def upload_widget(st) -> ImportReport | None:

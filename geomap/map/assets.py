@@ -10,6 +10,7 @@ from pathlib import Path
 
 import folium
 from branca.element import Element, MacroElement
+from folium.plugins import MarkerCluster
 
 #: Files each kind of element needs, relative to its XStatic package's data folder.
 _LEAFLET = ("xstatic.pkg.leaflet", ["leaflet.js"], ["leaflet.css"])
@@ -47,8 +48,6 @@ def _leaflet_css_inline() -> str:
 
 
 def _bundles(map_: folium.Map) -> list[tuple[str, list[str], list[str]]]:
-    from folium.plugins import MarkerCluster
-
     bundles = [_LEAFLET]
     if any(isinstance(e, MarkerCluster) for e in _walk(map_)):
         bundles.append(_CLUSTER)

@@ -16,11 +16,13 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from geomap.costs import estimate
-from geomap.costs import model as cost
+from geomap.costs import catalogs, estimate, formulas
 from geomap.data import store
 from geomap.data.catalog import load_catalog
-from geomap.regions.regionset import in_service, load_regions
+from geomap.map import assets
+from geomap.regions import choices, yearly
+from geomap.regions.regionset import load_regions
+from geomap.schema import rows_in_service
 
 LAYERS = ("regions", "data_centers", "cables", "landing_points", "mining")
 LAYER_TITLES = {
@@ -70,9 +72,9 @@ class MapSpec:
             return self.metric
         return "cost" if self.year >= TOKEN_ERA_START else "bitcoin"
 
-    def assumptions(self) -> cost.Assumptions:
-        return cost.with_overrides(
-            cost.default_assumptions(), pue=self.pue, utilization=self.utilization,
+    def assumptions(self) -> formulas.Assumptions:
+        return catalogs.with_overrides(
+            catalogs.default_assumptions(), pue=self.pue, utilization=self.utilization,
             lifetime_years=self.lifetime_years, gpu_hour_usd=self.gpu_hour_usd,
         )
 
@@ -175,9 +177,9 @@ def _fmt(value: object, fmt: str, unit: str = "") -> str:
 
 def cost_regions(spec: MapSpec) -> gpd.GeoDataFrame:
     """Regions with prices and costs for ``spec`` (the numbers ``geomap costs`` prints)."""
-    prices = estimate.apply_price_choices(
-        estimate.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices)
-    table = estimate.cost_table(prices, cost.get_gpu(spec.gpu), cost.get_model(spec.model),
+    prices = choices.apply_price_choices(
+        yearly.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices)
+    table = estimate.cost_table(prices, catalogs.get_gpu(spec.gpu), catalogs.get_model(spec.model),
                                 spec.assumptions(), spec.year)
     regions = load_regions()[["region_id", "geometry"]]
     return gpd.GeoDataFrame(regions.merge(table, on="region_id", how="right"), crs=regions.crs)
@@ -353,7 +355,7 @@ def data_center_layer(year: int) -> folium.FeatureGroup:
     frames = []
     for src in load_catalog().by_kind("data_centers"):
         dc = store.load(src.name)
-        dc = dc[dc.geometry.notna() & in_service(dc, year, "year_in_service", src.year)]
+        dc = dc[dc.geometry.notna() & rows_in_service(dc, "data_centers", year, src.year)]
         frames.append(dc)
     dc = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     mw = dc["power_mw"].astype(float).fillna(0)
@@ -377,9 +379,7 @@ def data_center_layer(year: int) -> folium.FeatureGroup:
 
 def cables_in_service(year: int) -> gpd.GeoDataFrame:
     cables = store.load_kind("cables")
-    live = (cables["rfs_year"].fillna(9999) <= year) & (
-        cables["end_year"].isna() | (cables["end_year"].fillna(9999) >= year))
-    return cables[live]
+    return cables[rows_in_service(cables, "cables", year)]
 
 
 def cable_colour(rfs_year: float, era: str) -> str:
@@ -530,8 +530,6 @@ def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None,
 
 def export_html(spec: MapSpec, path: str) -> int:
     """Write the map as one standalone HTML file (every asset inlined); returns its size."""
-    from geomap.map import assets
-
     m = assets.inline(build_map(spec))
     m.save(path)
     with open(path, "rb") as fh:

@@ -619,7 +619,7 @@ def _gazetteer_cache_file(tier: str, min_population: int) -> Path | None:
     if os.environ.get("GEOMAP_NO_GAZETTEER_CACHE"):
         return None
     try:
-        from geomap.data.download import cache_dir
+        from geomap.settings import cache_dir
 
         root = cache_dir()
     except Exception:  # noqa: BLE001 - caching is an optimisation only

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Callable
+from datetime import date
 
+import folium
 import geopandas as gpd
 import numpy as np
 
-from geomap import settings
-from geomap.data import store
+from geomap.app import remote
+from geomap.costs import catalogs, estimate
+from geomap.data import download, store
+from geomap.data.catalog import load_catalog
+from geomap.map import assets
+from geomap.map.layers import MapSpec, build_map
+from geomap.regions import yearly
+from geomap.regions.joins import join_points
+from geomap.regions.regionset import load_regions
 from geomap.schema import CRS
 
 
@@ -35,9 +45,7 @@ def synthetic_points(anchors: gpd.GeoSeries, n: int, seed: int = 0, jitter_deg: 
 
 
 def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
-    """Points per second through :func:`geomap.regions.join_points` vs a bare ``sjoin``."""
-    from geomap.regions.regionset import join_points, load_regions
-
+    """Points per second through :func:`geomap.regions.joins.join_points` vs a bare ``sjoin``."""
     regions = load_regions()
     anchor = store.load_kind("data_centers").geometry.dropna()
     points = synthetic_points(anchor, n_points)
@@ -62,19 +70,16 @@ def bench_join(n_points: int = 1_000_000, repeat: int = 3) -> dict:
 
 def bench_costs(repeat: int = 50) -> dict:
     """Time to recompute every region's costs after a GPU or model change (prices cached)."""
-    from geomap.costs import estimate
-    from geomap.costs import model as cost
-
     year = 2026
-    prices = estimate.region_prices(year)
-    a = cost.default_assumptions()
+    prices = yearly.region_prices(year)
+    a = catalogs.default_assumptions()
     combos = [("h100", "deepseek-v3"), ("h800", "minimax-m2.5"), ("b200", "llama-3.1-70b"),
               ("a100", "glm-5")]
     times = []
     for i in range(repeat):
         gpu, model = combos[i % len(combos)]
         start = time.perf_counter()
-        table = estimate.cost_table(prices, cost.get_gpu(gpu), cost.get_model(model), a, year)
+        table = estimate.cost_table(prices, catalogs.get_gpu(gpu), catalogs.get_model(model), a, year)
         times.append(time.perf_counter() - start)
     return {
         "regions": len(table),
@@ -86,8 +91,6 @@ def bench_costs(repeat: int = 50) -> dict:
 
 def bench_load() -> dict:
     """Warm start: every prepared layer read back from GeoParquet."""
-    from geomap.data.catalog import load_catalog
-
     catalog = load_catalog()
     store._MEMO.clear()  # measure reading GeoParquet, not the in-process cache
     start = time.perf_counter()
@@ -112,16 +115,6 @@ def bench_map(year: int | None = None) -> dict:
     The baseline passes the raw downloaded layers (unsimplified, unrounded GeoJSON) straight
     to folium, as one would without geomap's preparation.
     """
-    import json
-    from datetime import date
-
-    import folium
-
-    from geomap.data import download
-    from geomap.data.catalog import load_catalog
-    from geomap.map import assets
-    from geomap.map.layers import MapSpec, build_map
-
     year = year or date.today().year
     start = time.perf_counter()
     html = assets.inline(build_map(MapSpec(year=year))).get_root().render()
@@ -151,25 +144,5 @@ def bench_map(year: int | None = None) -> dict:
 
 
 def bench_app(runs: int = 5) -> dict | None:
-    """Seconds per rerun of the whole Streamlit app script (widgets, cost table, folium map,
-    st_folium), as a user's widget change costs the server; via Streamlit's AppTest, after one
-    warm-up run. None outside a source checkout (no ``streamlit_app.py``)."""
-
-    from geomap.errors import GeomapError
-
-    app = settings.PROJECT_DIR / "streamlit_app.py"
-    if not app.is_file():
-        return None
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(app), default_timeout=600)
-    at.run()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-    if at.exception:
-        raise GeomapError(f"the app failed during the benchmark: {at.exception[0].value}")
-    return {"runs": runs, "rerun_s_median": round(statistics.median(times), 3),
-            "rerun_s_max": round(max(times), 3)}
+    """Seconds per rerun of the whole Streamlit app script (see :func:`geomap.app.remote.time_reruns`)."""
+    return remote.time_reruns(runs)

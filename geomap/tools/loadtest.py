@@ -9,14 +9,21 @@ time and count, and every request goes to the given local URL.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from geomap import settings
+from geomap.app import remote
+from geomap.costs import catalogs, estimate
+from geomap.regions import yearly
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REGIONS = ("CN-SC", "CN-NM", "US-VA", "US-TX", "IE", "DE", "NO", "KZ", "SG", "JP", "BR", "IN")
@@ -85,48 +92,15 @@ def check_shown(result: LoadResult, expected: dict, key: tuple, shown: float, la
 
 
 def expected_output_cost(year: int, gpu: str, model: str, region: str) -> float:
-    from geomap.costs import estimate
-    from geomap.costs import model as cost
-
-    table = estimate.cost_table(estimate.region_prices(year), cost.get_gpu(gpu),
-                                cost.get_model(model), cost.default_assumptions(), year)
+    table = estimate.cost_table(yearly.region_prices(year), catalogs.get_gpu(gpu),
+                                catalogs.get_model(model), catalogs.default_assumptions(), year)
     return float(table.set_index("region_id").loc[region, "usd_per_mtok_output"])
-
-
-async def _ws_view(ws, query: str, timeout_s: float) -> tuple[list[str], list[str], list[str]]:
-    """Run the app once in this session with ``query``; return headings, metrics, exceptions."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    msg = BackMsg()
-    msg.rerun_script.query_string = query
-    await ws.send(msg.SerializeToString())
-    heads, metrics, errors = [], [], []
-    deadline = time.monotonic() + timeout_s
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no script_finished within {timeout_s:.0f} s")
-        fwd = ForwardMsg()
-        fwd.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=left))
-        kind = fwd.WhichOneof("type")
-        if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-            el = fwd.delta.new_element
-            what = el.WhichOneof("type")
-            if what == "heading":
-                heads.append(el.heading.body)
-            elif what == "metric":
-                metrics.append(el.metric.body)
-            elif what == "exception":
-                errors.append(f"{el.exception.type}: {el.exception.message}")
-        elif kind == "script_finished":
-            return heads, metrics, errors
 
 
 async def _ws_session(url: str, deadline: float, max_views: int, rng: random.Random,
                       result: LoadResult, expected: dict, delay_s: float) -> None:
     """One app session over Streamlit's own websocket, changing year, GPU, model and region."""
-    import websockets
+    import websockets  # a test extra: only the load test needs it
 
     await asyncio.sleep(delay_s)
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -141,7 +115,7 @@ async def _ws_session(url: str, deadline: float, max_views: int, rng: random.Ran
             region = key[3]
             start = time.monotonic()
             try:
-                heads, metrics, errors = await _ws_view(ws, query, timeout_s=180)
+                heads, metrics, errors = await remote.ws_view(ws, query, timeout_s=180)
             except Exception as exc:
                 result.errors.append(f"{query}: {type(exc).__name__}: {str(exc)[:160]}")
                 break  # the connection is in an unknown state
@@ -225,7 +199,7 @@ async def _run_ws(url: str, sessions: int, seconds: float, max_views: int,
 
 async def _run(url: str, sessions: int, seconds: float, max_views: int, server_pid: int | None,
                chromium: str, seed: int) -> LoadResult:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright  # a test extra: only the browser driver
 
     result = LoadResult(sessions=sessions, seconds=seconds)
     expected: dict = {}
@@ -273,17 +247,11 @@ def run_load(url: str, sessions: int = 20, seconds: float = 60, max_views: int =
 
 def start_app(port: int | None = None, env: dict | None = None, timeout_s: float = 120):
     """Start ``streamlit_app.py`` on loopback; returns (process, url). Stop it with terminate()."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-
     if port is None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    app = settings.PROJECT_DIR / "streamlit_app.py"
+    app = remote.APP_SCRIPT
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],

@@ -6,24 +6,20 @@ the region's price). Dividing by the tokens it makes in an hour at a utilization
 cost per million tokens; input tokens use prefill throughput, output tokens decode
 throughput. A rented GPU replaces both with its all-in hourly rate.
 
-Throughput comes from published measurements where they exist (``layers/tables/
-throughput.csv``) and otherwise from a roofline estimate whose two efficiency constants are
-calibrated on DeepSeek's published H800 figures (see :func:`calibrate_roofline`).
+Throughput comes from published measurements where they exist and otherwise from a roofline
+estimate whose two efficiency constants are calibrated on DeepSeek's published H800 figures
+(see :func:`calibrate_roofline`); the sourced figures live in :mod:`geomap.costs.catalogs`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from dataclasses import dataclass, field, replace
-from functools import cache
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from geomap.errors import CatalogError
-from geomap.names import lookup_key
-from geomap.tables import table_file
 
 HOURS_PER_YEAR = 8766.0  # 365.25 days
 JOULES_PER_KWH = 3.6e6
@@ -263,156 +259,3 @@ def bitcoin_kwh_per_phs_day(j_per_th: float) -> float:
     2352
     """
     return j_per_th * 1000 * 86400 / JOULES_PER_KWH
-
-
-# ---------------------------------------------------------------- catalogs (layers/tables)
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    path = table_file(name)
-    if not path.is_file():
-        raise CatalogError(f"{path}: catalog table missing")
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _f(row: dict[str, str], key: str, where: str, required: bool = True) -> float | None:
-    text = (row.get(key) or "").strip().replace(",", "")
-    if not text:
-        if required:
-            raise CatalogError(f"{where}: field {key!r} is empty")
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise CatalogError(f"{where}: field {key!r} is not a number: {text!r}") from None
-
-
-def _defaults_only(rows: list[dict[str, str]], key: str) -> list[dict[str, str]]:
-    """Rows marked ``is_default`` (or all rows of a name that has no default marked)."""
-    chosen: dict[str, dict[str, str]] = {}
-    for row in rows:
-        k = lookup_key(row[key])
-        is_default = (row.get("is_default") or "").strip().lower() in ("true", "1", "yes")
-        if k not in chosen or is_default:
-            chosen[k] = row
-    return list(chosen.values())
-
-
-@cache
-def gpu_catalog() -> dict[str, Gpu]:
-    """GPUs from ``layers/tables/gpus.csv``, keyed by forgiving name."""
-    out = {}
-    for row in _defaults_only(_rows("gpus.csv"), "gpu"):
-        where = f"gpus.csv row {row['gpu']}"
-        out[lookup_key(row["gpu"])] = Gpu(
-            name=row["gpu"],
-            price_usd=_f(row, "price_usd", where, required=False),
-            board_power_w=_f(row, "board_power_w", where),
-            mem_bw_gb_s=_f(row, "mem_bw_gb_s", where, required=False),
-            bf16_tflops=_f(row, "bf16_tflops", where),
-            fp8_tflops=_f(row, "fp8_tflops", where, required=False),
-            int8_tops=_f(row, "int8_tops", where, required=False),
-            memory_gb=_f(row, "memory_gb", where, required=False),
-            price_year=int(_f(row, "price_year", where, required=False) or 0) or None,
-            source=f"price: {row.get('price_source', '')}; specs: {row.get('spec_source', '')}",
-        )
-    return out
-
-
-@cache
-def model_catalog() -> dict[str, Model]:
-    """Models from ``layers/tables/models.csv``, keyed by forgiving name."""
-    out = {}
-    for row in _defaults_only(_rows("models.csv"), "model"):
-        where = f"models.csv row {row['model']}"
-        total = _f(row, "total_params_b", where, required=False)
-        active = _f(row, "active_params_b", where, required=False)
-        if active is None:
-            continue  # a model without a sourced size cannot be costed; it is not offered
-        out[lookup_key(row["model"])] = Model(
-            name=row["model"],
-            total_params_b=total or active,
-            active_params_b=active,
-            architecture=(row.get("architecture") or "").strip() or "dense",
-            usd_per_mtok_input=_f(row, "usd_per_mtok_input", where, required=False),
-            usd_per_mtok_output=_f(row, "usd_per_mtok_output", where, required=False),
-            price_date=row.get("price_date", ""),
-            source=f"specs: {row.get('spec_source', '')}; price: {row.get('price_source', '')}",
-        )
-    return out
-
-
-def _lookup(catalog: dict, name: str, what: str):
-    try:
-        return catalog[lookup_key(name)]
-    except KeyError:
-        valid = ", ".join(sorted(item.name for item in catalog.values()))
-        raise CatalogError(f"unknown {what} {name!r}; valid {what}s: {valid}") from None
-
-
-def get_gpu(name: str) -> Gpu:
-    """A GPU by forgiving name; an unknown name lists the valid ones."""
-    return _lookup(gpu_catalog(), name, "GPU")
-
-
-def get_model(name: str) -> Model:
-    """A model by forgiving name (case, '-', '_', '.' ignored); unknown names list valid ones."""
-    return _lookup(model_catalog(), name, "model")
-
-
-@cache
-def measured_throughputs() -> dict[tuple[str, str], Throughput]:
-    """Published per-GPU throughputs from ``layers/tables/throughput.csv``."""
-    out = {}
-    for row in _rows("throughput.csv"):
-        where = f"throughput.csv row {row['gpu']} x {row['model']}"
-        per_gpu = _f(row, "gpus_per_node", where, required=False) or 1.0
-        tin = _f(row, "input_tok_s_per_gpu", where, required=False)
-        tout = _f(row, "output_tok_s_per_gpu", where, required=False)
-        if tin is None and (node := _f(row, "node_input_tok_s", where, required=False)):
-            tin = node / per_gpu
-        if tout is None and (node := _f(row, "node_output_tok_s", where, required=False)):
-            tout = node / per_gpu
-        if tin and tout:
-            key = (lookup_key(row["gpu"]), lookup_key(row["model"]))
-            out.setdefault(key, Throughput(tin, tout, "measured", row.get("source", "")))
-    return out
-
-
-#: The measurement the roofline is calibrated on.
-CALIBRATION = ("h800", "deepseek-v3")
-
-
-@cache
-def default_roofline() -> Roofline:
-    """Roofline constants calibrated on DeepSeek's published H800 serving figures."""
-    key = tuple(lookup_key(k) for k in CALIBRATION)
-    measured = measured_throughputs().get(key)  # type: ignore[arg-type]
-    if measured is None:
-        raise CatalogError(f"throughput.csv: no measurement for {CALIBRATION} to calibrate on")
-    return calibrate_roofline(get_gpu(CALIBRATION[0]), get_model(CALIBRATION[1]), measured)
-
-
-def throughput_for(gpu: Gpu, model: Model) -> Throughput:
-    """The published measurement for this pair if there is one, else the roofline estimate."""
-    measured = measured_throughputs().get((lookup_key(gpu.name), lookup_key(model.name)))
-    return measured or roofline_throughput(gpu, model, default_roofline())
-
-
-@cache
-def default_assumptions() -> Assumptions:
-    """Defaults from ``layers/tables/cost_defaults.csv`` (each with its source)."""
-    values, sources = {}, {}
-    names = {f for f in Assumptions.__dataclass_fields__ if f not in ("gpu_hour_usd", "sources")}
-    for row in _rows("cost_defaults.csv"):
-        key = row["parameter"].strip()
-        if key in names and (row.get("is_default", "true").strip().lower() != "false"):
-            values[key] = _f(row, "value", f"cost_defaults.csv row {key}")
-            sources[key] = row.get("source", "")
-    return Assumptions(**values, sources=sources)
-
-
-def with_overrides(base: Assumptions, **overrides: float | None) -> Assumptions:
-    """``base`` with every override that is not None applied."""
-    return replace(base, **{k: v for k, v in overrides.items() if v is not None})

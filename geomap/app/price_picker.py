@@ -1,0 +1,45 @@
+"""The region panel's price box: every sourced price for a region, and a pick of one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geomap.regions.choices import price_options
+
+RULE = "rule"  # the price box's first entry: geomap's own choice
+
+
+def _pick_price(region_id: str) -> None:
+    """on_change of a region's price box: remember the pick (None: back to the rule)."""
+    picks = dict(st.session_state.get("price_choices", {}))
+    key = st.session_state.get(f"price_pick_{region_id}")
+    if key and key != RULE:
+        picks[region_id] = key
+    else:
+        picks.pop(region_id, None)
+    st.session_state["price_choices"] = picks
+
+
+def price_picker(region_id: str, year: int) -> None:
+    """Every sourced price for the region (and its country), and a box to use any one of them."""
+    options = price_options(region_id, year)  # cached in the library
+    if options.empty:
+        return
+    labels = {RULE: "geomap's rule (the region's own latest price, industrial first)"}
+    for o in options.to_dict("records"):
+        later = f", published after {year}" if o["after_year"] else ""
+        labels[o["key"]] = (f"{o['usd_per_kwh']:.4f} US$/kWh · {o['year']} · {o['basis']} · "
+                            f"{'country' if o['scope'] == 'country' else 'this region'} · "
+                            f"{o['layer']}{later}")
+    current = st.session_state.get("price_choices", {}).get(region_id, RULE)
+    keys = list(labels)
+    # The box follows the picks (which follow the URL), so back/forward shows the right entry.
+    st.session_state[f"price_pick_{region_id}"] = current if current in keys else RULE
+    st.selectbox("Price used for this region", keys,
+                 format_func=labels.get, key=f"price_pick_{region_id}",
+                 on_change=_pick_price, args=(region_id,),
+                 help="Sources disagree: pick any sourced value and every number here, the map "
+                      "and the table follow it.")
+    with st.expander(f"All {len(options)} sourced prices for this region and its country"):
+        shown = options.rename(columns={"usd_per_kwh": "US$/kWh", "price_local": "local price"})
+        st.dataframe(shown.drop(columns=["key"]), hide_index=True, height=220)

@@ -1,0 +1,60 @@
+"""Choosing among sourced prices: every value behind a region's number, and a user's pick of one."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geomap.data import store
+from geomap.data.catalog import Catalog
+from geomap.errors import CatalogError
+from geomap.regions.prices import load_prices, options_for
+from geomap.regions.regionset import load_regions
+
+
+@store.cached_on_layers(maxsize=256)
+def _price_options(region_id: str, *, catalog: Catalog) -> pd.DataFrame:
+    regions = load_regions(catalog)
+    match = regions.loc[regions["region_id"] == region_id, "parent_id"]
+    if match.empty:
+        raise CatalogError(f"unknown region {region_id!r}")
+    return options_for(region_id, match.iloc[0], load_prices(catalog))
+
+
+def price_options(region_id: str, year: int | None = None) -> pd.DataFrame:
+    """Every sourced price for a region and for its country: the spread behind its one number.
+
+    Region rows come first (``scope`` ``region``, then ``country``), newest first. With ``year``,
+    ``after_year`` flags prices published later than it. Each row's ``key`` lets a user pick it
+    (:func:`apply_price_choices`).
+    """
+    out = _price_options(region_id).copy()
+    if year is not None:
+        out["after_year"] = out["year"] > year
+    return out
+
+
+def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """``prices`` (from :func:`geomap.regions.yearly.region_prices`) with the user's own pick of a
+    sourced price for some regions: ``choices`` holds ``(region_id, key)`` pairs, keys from
+    :func:`price_options`. Those rows say ``price_chosen_by = "user"``; the spread columns stay.
+    """
+    if not choices:
+        return prices
+    out = prices.copy()
+    for region_id, key in choices:
+        rows = out.index[out["region_id"] == region_id]
+        if rows.empty:
+            raise CatalogError(f"unknown region {region_id!r}")
+        options = _price_options(region_id)
+        hit = options[options["key"] == key]
+        if hit.empty:
+            valid = ", ".join(options["key"]) or "none"
+            raise CatalogError(f"{region_id}: no sourced price with key {key!r} (valid keys: {valid})")
+        o = hit.iloc[0]
+        values = {"price_usd_per_kwh": float(o["usd_per_kwh"]), "price_year": int(o["year"]),
+                  "price_basis": o["basis"], "price_basis_detail": o["basis_detail"],
+                  "price_source": o["source"], "price_layer": o["layer"],
+                  "price_is_fallback": o["scope"] == "country", "price_chosen_by": "user"}
+        for column, value in values.items():
+            out.loc[rows, column] = value
+    return out
