@@ -235,11 +235,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from geomap.costs import catalogs  # heavy: loads only for the subcommand that runs
-    from geomap.map.layers import (  # heavy: loads only for the subcommand that runs
-        LAYERS,
-        MapSpec,
-        export_html,
-    )
+    from geomap.map.builder import MapSpec, export_html  # heavy: loads only for this subcommand
+    from geomap.map.layers import LAYERS  # heavy: loads only for the subcommand that runs
 
     catalogs.get_gpu(args.gpu), catalogs.get_model(args.model)  # unknown names: a clear error first
     layers = frozenset(args.layers.split(",")) if args.layers else frozenset(LAYERS)

@@ -292,7 +292,7 @@ def test_bench_routes_reports_figures(prepared):
 
 
 def test_route_is_drawn_on_the_map(prepared):
-    from geomap.map.layers import MapSpec, build_map
+    from geomap.map.builder import MapSpec, build_map
     from geomap.routes import graph as routes
 
     route = routes.find_route("San Francisco", "Shanghai", 2026).to_json()

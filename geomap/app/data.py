@@ -15,7 +15,7 @@ from geomap.data import store
 from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
 from geomap.map import assets
-from geomap.map import layers as mapview
+from geomap.map import builder
 from geomap.regions import yearly
 from geomap.regions.choices import apply_price_choices
 from geomap.routes import graph as routes
@@ -67,18 +67,18 @@ def data_centers(year: int) -> pd.DataFrame:
 def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life: float,
                  rent: float | None, basis: str | None, price_layer: str | None,
                  choices: tuple[tuple[str, str], ...]):
-    spec = mapview.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
+    spec = builder.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
                            lifetime_years=life, gpu_hour_usd=rent, basis=basis,
                            price_layer=price_layer, price_choices=choices)
-    return mapview.cost_regions(spec)
+    return builder.cost_regions(spec)
 
 
-def folium_map(spec: mapview.MapSpec, route: dict | None):
+def folium_map(spec: builder.MapSpec, route: dict | None):
     """Built on every run: a folium map must not be rendered twice (its data is cached)."""
     table = region_costs(spec.year, spec.gpu, spec.model, spec.pue, spec.utilization,
                          spec.lifetime_years, spec.gpu_hour_usd, spec.basis, spec.price_layer,
                          spec.price_choices)
-    return assets.serve_locally(mapview.build_map(spec, table, route), STATIC_URL)
+    return assets.serve_locally(builder.build_map(spec, table, route), STATIC_URL)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -92,5 +92,5 @@ def token_route(origin: str, destination: str, year: int) -> tuple[dict | None, 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def standalone_html(spec_json: str) -> bytes:
-    spec = mapview.spec_from_json(spec_json)
-    return assets.inline(mapview.build_map(spec)).get_root().render().encode()
+    spec = builder.spec_from_json(spec_json)
+    return assets.inline(builder.build_map(spec)).get_root().render().encode()

@@ -16,7 +16,8 @@ from geomap.costs import catalogs, estimate, formulas
 from geomap.data import store, userlayers
 from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
-from geomap.map import layers as mapview
+from geomap.map import builder
+from geomap.map.layers import LAYER_TITLES, LAYERS
 from geomap.schema import PRICE_BASES
 
 
@@ -57,8 +58,8 @@ def main() -> None:
         st.slider("Year", FIRST_YEAR, THIS_YEAR, key="year",
                   help="Every layer shows what existed then; prices are the latest at or before it.")
         st.subheader("Layers")
-        for layer in mapview.LAYERS:
-            st.checkbox(mapview.LAYER_TITLES[layer], key=f"layer_{layer}")
+        for layer in LAYERS:
+            st.checkbox(LAYER_TITLES[layer], key=f"layer_{layer}")
         metric = st.radio("Colour regions by", ["auto", "cost", "price", "bitcoin"], horizontal=True,
                           help="auto: cost per token from 2020, the Bitcoin-era metric before")
         basemap = st.checkbox("Basemap tiles (OpenStreetMap, needs internet)", value=False)
@@ -94,10 +95,10 @@ def main() -> None:
         userlayers.upload_widget(st)
 
     year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
-    layers = frozenset(layer for layer in mapview.LAYERS if st.session_state[f"layer_{layer}"])
+    layers = frozenset(layer for layer in LAYERS if st.session_state[f"layer_{layer}"])
     basis = st.session_state.get("basis")
     picks = tuple(sorted(st.session_state.get("price_choices", {}).items()))
-    spec = mapview.MapSpec(year=year, gpu=gpu, model=model, layers=layers,
+    spec = builder.MapSpec(year=year, gpu=gpu, model=model, layers=layers,
                            metric=None if metric == "auto" else metric, basemap=basemap,
                            pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent,
                            basis=basis, price_layer=price_layer, price_choices=picks)

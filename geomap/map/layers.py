@@ -1,30 +1,31 @@
-"""The interactive map: one function per layer returning a folium layer; build_map assembles them."""
+"""The map's layers: one function per layer, each returning a folium layer of that year's data."""
 
 from __future__ import annotations
-
-import html
-import json
-import math
-from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
-from jinja2 import Template
 
-from geomap.costs import catalogs, estimate, formulas
 from geomap.data import store
 from geomap.data.catalog import load_catalog
-from geomap.map import assets
-from geomap.regions import choices, yearly
+from geomap.map.elements import (
+    GeoJsonLayer,
+    Legend,
+    class_breaks,
+    colour_for,
+    esc,
+    feature_collection,
+    fmt_value,
+    legend_rows,
+)
 from geomap.regions.regionset import load_regions
 from geomap.schema import rows_in_service
 
 LAYERS = ("regions", "data_centers", "cables", "landing_points", "mining")
+
+
 LAYER_TITLES = {
     "regions": "Regions",
     "data_centers": "Data centers",
@@ -32,249 +33,21 @@ LAYER_TITLES = {
     "landing_points": "Landing points",
     "mining": "Bitcoin mining",
 }
+
+
 METRICS = {
     "cost": ("usd_per_mtok_output", "US$ per million output tokens"),
     "price": ("price_usd_per_kwh", "Electricity, US$ per kWh"),
     "bitcoin": ("usd_per_phs_day", "Bitcoin era: electricity US$ per PH/s-day"),
 }
-#: Sequential palette, cheap (light) to dear (dark): ColorBrewer YlOrRd, 7 classes.
-PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
-NO_DATA = "#d9d9d9"
+
+
 STATUS_COLORS = {"existing": "#1a9850", "planned": "#f46d43", "decommissioned": "#878787"}
-#: Display coordinates are rounded to this many decimals (1e-3° ≈ 100 m) to keep pages small.
-DISPLAY_DECIMALS = 3
-#: The year tokens start to matter; before it, the default metric is the Bitcoin-era one.
-TOKEN_ERA_START = 2020
-
-
-@dataclass(frozen=True)
-class MapSpec:
-    """Everything that determines a map (hashable, so apps can cache on it)."""
-
-    year: int
-    gpu: str = "h800"
-    model: str = "deepseek-v3"
-    layers: frozenset[str] = field(default_factory=lambda: frozenset(LAYERS))
-    metric: str | None = None  # None: cost in the token era, bitcoin before
-    basemap: bool = False
-    pue: float | None = None
-    utilization: float | None = None
-    lifetime_years: float | None = None
-    gpu_hour_usd: float | None = None
-    selected: str | None = None
-    basis: str | None = None  # preferred price basis (None: the default order)
-    price_layer: str | None = None  # only this price layer (None: every source)
-    price_choices: tuple[tuple[str, str], ...] = ()  # (region_id, option key) picked by the user
-
-    @property
-    def effective_metric(self) -> str:
-        if self.metric:
-            return self.metric
-        return "cost" if self.year >= TOKEN_ERA_START else "bitcoin"
-
-    def assumptions(self) -> formulas.Assumptions:
-        return catalogs.with_overrides(
-            catalogs.default_assumptions(), pue=self.pue, utilization=self.utilization,
-            lifetime_years=self.lifetime_years, gpu_hour_usd=self.gpu_hour_usd,
-        )
-
-
-# ---------------------------------------------------------------- data
-
-
-class EncodedCollection(dict):
-    """A GeoJSON FeatureCollection for folium, with its JSON encoded once, up front.
-
-    The dict holds each feature's ``id`` and ``properties`` (all folium reads in Python: style
-    and highlight functions, tooltip fields); ``encoded`` is the whole collection, geometry
-    included, as JSON text made by shapely's vectorized ``to_geojson`` rather than by a walk
-    over every coordinate in Python. :func:`_tojson` hands that text to folium's templates.
-    """
-
-    def __init__(self, features: list[dict], encoded: str):
-        super().__init__(type="FeatureCollection", features=features)
-        self.encoded = encoded
-
-
-def _tojson(obj, **kwargs) -> str:
-    """The ``json.dumps`` of folium's templates: pre-encoded collections pass as they are."""
-    if isinstance(obj, EncodedCollection):
-        return obj.encoded
-    return json.dumps(obj, **kwargs)
-
-
-# folium's templates share one Jinja environment; its documented ``json.dumps_function``
-# policy lets ``tojson`` use the text encoded above. Everything else is dumped as before, and
-# Jinja still escapes < > & ' in the result for the <script> it lands in.
-folium.GeoJson._template.environment.policies["json.dumps_function"] = _tojson
-
-
-class _Text(Element):
-    """Finished text in a figure (rendered without being parsed as a Jinja template)."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs) -> str:
-        return self._text
-
-
-class GeoJsonLayer(folium.GeoJson):
-    """folium's GeoJson over an :class:`EncodedCollection`, with its bounds known up front.
-
-    Two costs of plain folium are avoided on every app run: walking every coordinate in
-    Python (for bounds and for JSON), and branca parsing each rendered script, megabytes of
-    embedded GeoJSON included, as a Jinja template. The script is rendered with a short
-    placeholder for the data, which is then put in as finished text.
-    """
-
-    def __init__(self, data: EncodedCollection, *args, bounds: list | None = None, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        self._bounds = bounds
-
-    def _get_self_bounds(self):
-        if self._bounds is None:
-            return super()._get_self_bounds()
-        return self._bounds
-
-    def render(self, **kwargs):
-        full, token = self.data.encoded, f"geomap_data_{self.get_name()}"
-        self.data.encoded = token
-        try:
-            super().render(**kwargs)
-        finally:
-            self.data.encoded = full
-        script = self.get_root().script
-        rendered = script._children.get(self.get_name())
-        if rendered is not None:
-            text = rendered.render().replace(token, htmlsafe_json(full), 1)
-            script._children[self.get_name()] = _Text(text)
-            script._children[self.get_name()]._parent = script
-
-
-def htmlsafe_json(text: str) -> str:
-    """JSON text made safe inside a <script> element, as Jinja's ``tojson`` does."""
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("&", "\\u0026").replace("'", "\\u0027"))
-
-
-def esc(value: object) -> str:
-    """Text from data, escaped for HTML (tooltips and popups use innerHTML)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: object, fmt: str, unit: str = "") -> str:
-    try:
-        if value is None or pd.isna(value):
-            return "no data"
-    except (TypeError, ValueError):
-        pass
-    return f"{format(float(value), fmt)}{unit}"
-
-
-def cost_regions(spec: MapSpec) -> gpd.GeoDataFrame:
-    """Regions with prices and costs for ``spec`` (the numbers ``geomap costs`` prints)."""
-    prices = choices.apply_price_choices(
-        yearly.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices)
-    table = estimate.cost_table(prices, catalogs.get_gpu(spec.gpu), catalogs.get_model(spec.model),
-                                spec.assumptions(), spec.year)
-    regions = load_regions()[["region_id", "geometry"]]
-    return gpd.GeoDataFrame(regions.merge(table, on="region_id", how="right"), crs=regions.crs)
-
-
-def _round_geoms(geoms: np.ndarray) -> np.ndarray:
-    present = ~shapely.is_missing(geoms)
-    out = geoms.copy()
-    out[present] = shapely.transform(geoms[present], lambda xy: np.round(xy, DISPLAY_DECIMALS))
-    return out
-
-
-def _feature_collection(frame: gpd.GeoDataFrame, props: list[str]) -> tuple[EncodedCollection, list | None]:
-    """The features of ``frame`` with only ``props`` (display-ready), and their bounds.
-
-    Rows without geometry are left out. Bounds are ``[[south, west], [north, east]]``.
-    """
-    geoms = _round_geoms(frame.geometry.values)
-    present = ~shapely.is_missing(geoms)
-    geoms = geoms[present]
-    rows = frame.loc[present, props].to_dict("records")
-    features, parts = [], []
-    for i, (row, geom, geometry) in enumerate(zip(rows, geoms, shapely.to_geojson(geoms), strict=True)):
-        clean = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in row.items()}
-        # Python-side folium sees the geometry's type only (it checks for collections).
-        features.append({"type": "Feature", "id": str(i), "properties": clean,
-                         "geometry": {"type": geom.geom_type}})
-        parts.append(f'{{"type":"Feature","id":"{i}","properties":{json.dumps(clean)},'
-                     f'"geometry":{geometry}}}')
-    encoded = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
-    bounds = None
-    if len(geoms):
-        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-        bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
-    return EncodedCollection(features, encoded), bounds
 
 
 def _attribution(kind: str) -> str:
     sources = load_catalog().by_kind(kind)
     return " | ".join(dict.fromkeys(esc(s.attribution) for s in sources))
-
-
-# ---------------------------------------------------------------- colour scale and legend
-
-
-def class_breaks(values: pd.Series, n: int = len(PALETTE)) -> list[float]:
-    """Quantile class breaks, so the scale stays readable from the cheapest to the dearest."""
-    v = values.dropna().astype(float)
-    if v.empty:
-        return []
-    qs = np.unique(np.quantile(v, np.linspace(0, 1, n + 1)))
-    return [float(q) for q in qs]
-
-
-def colour_for(value: object, breaks: list[float]) -> str:
-    if value is None or pd.isna(value) or len(breaks) < 2:
-        return NO_DATA
-    i = int(np.searchsorted(breaks, float(value), side="right")) - 1
-    return PALETTE[min(max(i, 0), len(breaks) - 2) * (len(PALETTE) - 1) // max(len(breaks) - 2, 1)]
-
-
-class Legend(MacroElement):
-    """A small legend box: colour classes with their value ranges and the unit."""
-
-    _template = Template("""
-        {% macro html(this, kwargs) %}
-        <div class="geomap-legend" style="position:absolute;bottom:28px;left:10px;z-index:1000;
-             background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.3 sans-serif;
-             border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)">
-          <div style="font-weight:bold;margin-bottom:3px">{{ this.title }}</div>
-          {% for colour, label in this.rows %}
-          <div><span style="display:inline-block;width:14px;height:10px;background:{{ colour }};
-               margin-right:5px;border:1px solid #999"></span>{{ label }}</div>
-          {% endfor %}
-        </div>
-        {% endmacro %}
-    """)
-
-    def __init__(self, title: str, rows: list[tuple[str, str]]):
-        super().__init__()
-        self._name = "Legend"
-        self.title = esc(title)
-        self.rows = [(c, esc(label)) for c, label in rows]
-
-
-def legend_rows(breaks: list[float], fmt: str) -> list[tuple[str, str]]:
-    rows = []
-    for i in range(len(breaks) - 1):
-        colour = colour_for((breaks[i] + breaks[i + 1]) / 2, breaks)
-        rows.append((colour, f"{format(breaks[i], fmt)} – {format(breaks[i + 1], fmt)}"))
-    rows.append((NO_DATA, "no data"))
-    return rows
-
-
-# ---------------------------------------------------------------- layers
 
 
 def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, Legend]:
@@ -286,27 +59,27 @@ def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, 
     t["fill"] = [colour_for(v, breaks) for v in t[col]]
     t["label_name"] = t["name"].map(esc)
     t["label_price"] = [
-        f"{_fmt(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
+        f"{fmt_value(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
         f"{', your pick' if by == 'user' else ''})"
         if not pd.isna(p) else "no data"
         for p, y, b, fb, by in zip(t["price_usd_per_kwh"], t["price_year"], t["price_basis"],
                                    t["price_is_fallback"], t["price_chosen_by"], strict=True)
     ]
     t["label_cost"] = [
-        f"{_fmt(i, '.4f')} in / {_fmt(o, '.4f')} out $/Mtok" if not pd.isna(o) else "no data"
+        f"{fmt_value(i, '.4f')} in / {fmt_value(o, '.4f')} out $/Mtok" if not pd.isna(o) else "no data"
         for i, o in zip(t["usd_per_mtok_input"], t["usd_per_mtok_output"], strict=True)
     ]
-    t["label_kwh"] = t["kwh_per_mtok_output"].map(lambda v: _fmt(v, ".3f", " kWh/Mtok out"))
+    t["label_kwh"] = t["kwh_per_mtok_output"].map(lambda v: fmt_value(v, ".3f", " kWh/Mtok out"))
     t["label_shares"] = [
         f"capital {c * 100:.0f}% · electricity {e * 100:.0f}%" if not (pd.isna(c) or pd.isna(e))
         else "no data"
         for c, e in zip(t["capital_share"], t["energy_share"], strict=True)
     ]
     t["label_source"] = t["price_source"].map(esc)
-    t["label_btc"] = t["usd_per_phs_day"].map(lambda v: _fmt(v, ",.0f", " $/PH/s-day"))
+    t["label_btc"] = t["usd_per_phs_day"].map(lambda v: fmt_value(v, ",.0f", " $/PH/s-day"))
     props = ["region_id", "fill", "label_name", "label_price", "label_cost", "label_kwh",
              "label_shares", "label_btc", "label_source"]
-    data, bounds = _feature_collection(t, props)
+    data, bounds = feature_collection(t, props)
     layer = GeoJsonLayer(
         data,
         bounds=bounds,
@@ -338,7 +111,7 @@ def _marker_layer(frame: gpd.GeoDataFrame, name: str, props: list[str], style, t
     target = MarkerCluster(options={"disableClusteringAtZoom": 6, "maxClusterRadius": 35,
                                     "showCoverageOnHover": False, "attribution": attribution},
                            ).add_to(group) if cluster else group
-    data, bounds = _feature_collection(frame, props)
+    data, bounds = feature_collection(frame, props)
     GeoJsonLayer(
         data,
         bounds=bounds,
@@ -400,7 +173,7 @@ def cable_layer(year: int) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=LAYER_TITLES["cables"])
     if cables.empty:
         return group
-    data, bounds = _feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"])
+    data, bounds = feature_collection(cables, ["color", "dash", "t_name", "t_rfs", "t_owners"])
     GeoJsonLayer(
         data,
         bounds=bounds,
@@ -472,9 +245,6 @@ def mining_layer(year: int) -> folium.FeatureGroup | None:
     )
 
 
-# ---------------------------------------------------------------- the map
-
-
 def route_layer(route: dict) -> folium.FeatureGroup:
     """A token route (``geomap.routes.Route.to_json()``): its path, RTT and cables."""
     group = folium.FeatureGroup(name="Token route")
@@ -491,53 +261,3 @@ def route_layer(route: dict) -> folium.FeatureGroup:
         folium.CircleMarker([place["lat"], place["lon"]], radius=6, color="#d7301f", fill=True,
                             fill_opacity=1, tooltip=esc(place["name"])).add_to(group)
     return group
-
-
-def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None,
-              route: dict | None = None) -> folium.Map:
-    """Assemble the layers of ``spec`` (and a route, if given) into a folium map."""
-    m = folium.Map(location=[25, 40], zoom_start=2, tiles=None,
-                   prefer_canvas=True, world_copy_jump=True, control_scale=True)
-    # Without a tile layer folium sets no zoom range, which marker clustering needs.
-    m.options.update(minZoom=2, maxZoom=12)
-    if spec.basemap:
-        folium.TileLayer("OpenStreetMap", name="Basemap (OpenStreetMap, from the internet)",
-                         control=True).add_to(m)
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container.leaflet-container{background:#dfe9f3}"
-        ".leaflet-control-attribution.leaflet-control{font-size:10px;line-height:1.25;"
-        "max-width:62%;max-height:3.9em;overflow-y:auto}</style>"), name="geomap_css")
-    if "regions" in spec.layers:
-        table = table if table is not None else cost_regions(spec)
-        layer, legend = region_layer(table, spec.effective_metric)
-        layer.add_to(m)
-        m.add_child(legend, name="legend")
-    if "cables" in spec.layers:
-        cable_layer(spec.year).add_to(m)
-    if "landing_points" in spec.layers:
-        landing_layer(spec.year).add_to(m)
-    if "mining" in spec.layers:
-        layer = mining_layer(spec.year)
-        if layer is not None:
-            layer.add_to(m)
-    if "data_centers" in spec.layers:
-        data_center_layer(spec.year).add_to(m)
-    if route is not None:
-        route_layer(route).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
-
-
-def export_html(spec: MapSpec, path: str) -> int:
-    """Write the map as one standalone HTML file (every asset inlined); returns its size."""
-    m = assets.inline(build_map(spec))
-    m.save(path)
-    with open(path, "rb") as fh:
-        return len(fh.read())
-
-
-def spec_from_json(text: str) -> MapSpec:
-    data = json.loads(text)
-    data["layers"] = frozenset(data.get("layers", LAYERS))
-    data["price_choices"] = tuple(tuple(pair) for pair in data.get("price_choices", ()))
-    return MapSpec(**data)

@@ -17,7 +17,7 @@ from geomap.costs import catalogs, estimate
 from geomap.data import download, store
 from geomap.data.catalog import load_catalog
 from geomap.map import assets
-from geomap.map.layers import MapSpec, build_map
+from geomap.map.builder import MapSpec, build_map
 from geomap.regions import yearly
 from geomap.regions.joins import join_points
 from geomap.regions.regionset import load_regions
