@@ -14,8 +14,7 @@ from geomap.costs import catalogs, estimate
 from geomap.data import store
 from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
-from geomap.map import assets
-from geomap.map import builder
+from geomap.map import assets, builder
 from geomap.regions import yearly
 from geomap.regions.choices import apply_price_choices
 from geomap.routes import graph as routes

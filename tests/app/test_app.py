@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geomap.costs import catalogs, estimate
 from geomap.regions import choices, yearly
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def _run(**params) -> AppTest:

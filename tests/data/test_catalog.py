@@ -11,7 +11,7 @@ from geomap.data.catalog import KINDS, Source, load_catalog
 from geomap.errors import CatalogError
 from geomap.names import lookup_key
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_record_loads_with_provenance():

@@ -17,7 +17,7 @@ from geomap.costs import catalogs, estimate
 from geomap.regions import yearly
 
 pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LOCAL = ("http://localhost", "http://127.0.0.1", "data:", "blob:", "about:")
 

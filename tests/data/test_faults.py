@@ -12,7 +12,7 @@ from geomap import cli
 from geomap.data import download, store
 from geomap.data.catalog import load_catalog
 from geomap.errors import DownloadError
-from tests.test_bad_input import CABLE_GEO, CLOUD, LP_GEO, altered  # noqa: F401 - fixture
+from tests.sources.test_bad_input import CABLE_GEO, CLOUD, LP_GEO, altered  # noqa: F401 - fixture
 
 WB = "api.worldbank.org/v2/country/all/indicator/IC.ELC.PRI.KH.DB1619"
 

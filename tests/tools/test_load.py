@@ -7,7 +7,7 @@ from pathlib import Path
 
 from geomap.tools import loadtest
 
-REPORT = Path(__file__).resolve().parents[1] / "artifacts" / "load.json"
+REPORT = Path(__file__).resolve().parents[2] / "artifacts" / "load.json"
 
 
 def test_twenty_sessions_for_a_minute(prepared, session_cache):
