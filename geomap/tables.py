@@ -75,7 +75,7 @@ def number(value: object, *, strict: bool = False) -> float | None:
     >>> number("45 km", strict=True), number("1e3", strict=True)
     (None, 1000.0)
     """
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None

@@ -15,6 +15,11 @@ from geomap.sources.base import LoadContext, check_columns, read_curated, valid_
 from geomap.tables import FX_FALLBACK_YEARS, flag, fx_rate, fx_rates, number, read_frame, text
 
 
+def _is_region_code(region: str) -> bool:
+    """An ISO 3166-1 alpha-2 country code or a current ISO 3166-2 subdivision code."""
+    return bool(re.fullmatch(r"[A-Z]{2}", region)) or is_current_code(region)
+
+
 def _fx_table(source: Source) -> dict[tuple[str, int], float]:
     return fx_rates(source.table_path().parent / source.options.get("fx_table", "fx_rates.csv"))
 
@@ -36,7 +41,7 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
     for i, rec in enumerate(frame.to_dict("records"), start=2):
         label = f"{i} ({rec['region_id']})"
         region = rec["region_id"].strip()
-        if not (re.fullmatch(r"[A-Z]{2}", region) or is_current_code(region)):
+        if not _is_region_code(region):
             ctx.log.add(path.name, label, "region_id", f"not an ISO 3166 code: {region!r}")
             continue
         price = number(rec[price_col])
@@ -151,7 +156,7 @@ def load_mining_eras(source: Source, ctx: LoadContext) -> pd.DataFrame:
     for i, rec in enumerate(frame.to_dict("records"), start=2):
         label = f"{i} ({rec['region_id']} {rec['date']})"
         region = rec["region_id"].strip()
-        if not (re.fullmatch(r"[A-Z]{2}", region) or is_current_code(region)):
+        if not _is_region_code(region):
             ctx.log.add(path.name, label, "region_id", f"not an ISO 3166 code: {region!r}")
             continue
         if not re.fullmatch(r"\d{4}(-\d{2})?", rec["date"].strip()):
