@@ -23,6 +23,7 @@ from geomap.data.download import cache_dir, check_content, fetch_many, fetch_url
 from geomap.errors import DataFormatError, DataUnavailableError, DownloadError, GeomapError
 from geomap.quality import RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS, conform
+from geomap.sources import user as _user_loader  # noqa: F401  registers the user_layer loader
 from geomap.sources.loaders import LOADERS, LoadContext
 
 #: Bump when loaders or preparation change, so cached prepared layers are rebuilt.
