@@ -8,12 +8,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap.app import data, panel
+from geomap.app import data, panel, upload
 from geomap.app.panel import md_escape as md
 from geomap.app.price_picker import price_picker
 from geomap.app.state import FIRST_YEAR, THIS_YEAR, init_state, write_state
 from geomap.costs import catalogs, estimate, formulas
-from geomap.data import store, userlayers
+from geomap.data import store
 from geomap.data.catalog import load_catalog
 from geomap.errors import GeomapError
 from geomap.map import builder
@@ -92,7 +92,7 @@ def main() -> None:
         route_from = st.text_input("From (city, region id or data center)", "San Francisco",
                                    key="route_from")
         route_to = st.text_input("To", st.session_state.get("region") or "CN-SH", key="route_to")
-        userlayers.upload_widget(st)
+        upload.upload_widget(st)
 
     year, gpu, model = st.session_state["year"], st.session_state["gpu"], st.session_state["model"]
     layers = frozenset(layer for layer in LAYERS if st.session_state[f"layer_{layer}"])

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from geomap import settings
-from geomap.errors import CatalogError
+from geomap.errors import CatalogError, GeomapError
 from geomap.names import lookup_key
 
 #: The kinds of layer geomap knows, each with its normalized schema (see ``geomap.schema``).
@@ -24,6 +25,11 @@ KINDS = (
     "landing_points",
     "mining",
 )
+
+#: Kinds a user may import as a layer (``geomap import``).
+USER_KINDS = ("data_centers", "electricity_prices", "mining")
+#: The loader of every user layer's record.
+USER_LOADER = "user_layer"
 
 #: Formats a record may declare for its files.
 FORMATS = ("geojson", "json", "csv", "xlsx", "zip", "table")
@@ -272,6 +278,53 @@ def _read_catalog(files: list[Path]) -> Catalog:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
         sources.append(Source.from_mapping(data, record_file=str(path)))
-    from geomap.data.userlayers import user_records  # layers added with `geomap import`
-
     return Catalog([*sources, *user_records(taken=[s.name for s in sources])])
+
+
+def user_records(taken: Collection[str] = ()) -> list[Source]:
+    """Every stored user layer's record (``settings.user_layers_dir()/<name>/<name>.toml``).
+
+    These are the layers added with ``geomap import``; the catalog lists them with the
+    built-in ones.
+
+    Parameters
+    ----------
+    taken : collection of str
+        Names already in the catalog; a user record with one of them is skipped.
+
+    Returns
+    -------
+    list of Source
+        In name order. A damaged record is skipped with a warning, never raised: one bad
+        file in the cache must not break the catalog.
+    """
+    root = settings.user_layers_dir()
+    if not root.is_dir():
+        return []
+    keys = {lookup_key(n) for n in taken}
+    out = []
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        record = folder / f"{folder.name}.toml"
+        if not record.is_file():
+            continue
+        try:
+            src = Source.from_mapping(tomllib.loads(record.read_text(encoding="utf-8")),
+                                      record_file=str(record))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, GeomapError) as exc:
+            warnings.warn(f"skipping user layer record {record}: {exc}", stacklevel=2)
+            continue
+        if src.loader != USER_LOADER or src.name != folder.name or src.kind not in USER_KINDS:
+            warnings.warn(f"skipping user layer record {record}: not a user layer", stacklevel=2)
+            continue
+        if not src.table_path().is_file():
+            warnings.warn(f"skipping user layer {src.name}: {src.table_path()} is missing",
+                          stacklevel=2)
+            continue
+        if lookup_key(src.name) in keys:
+            warnings.warn(f"skipping user layer {src.name}: the name is taken", stacklevel=2)
+            continue
+        keys.add(lookup_key(src.name))
+        out.append(src)
+    return out

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from geomap.sources import bitcoin, curated, eia, epoch, natural_earth, telegeography, worldbank
+from geomap.data.catalog import USER_LOADER
+from geomap.sources import (
+    bitcoin,
+    curated,
+    eia,
+    epoch,
+    natural_earth,
+    telegeography,
+    user,
+    worldbank,
+)
 from geomap.sources.base import LoaderFn
 
 #: Loader name (as written in ``layers/*.toml``) -> loader.
@@ -20,4 +30,5 @@ LOADERS: dict[str, LoaderFn] = {
     "historic_cables": curated.load_historic_cables,
     "mining_eras": curated.load_mining_eras,
     "sun_bitcoin_hashrate": bitcoin.load_sun_bitcoin,
+    USER_LOADER: user.load_user_layer,  # layers added with `geomap import`
 }

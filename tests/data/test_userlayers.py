@@ -1,4 +1,4 @@
-"""User layers: ``geomap import`` validation, storage, loading, removal, CLI and app widget."""
+"""User layers: ``geomap import`` validation, storage, loading, removal and CLI."""
 
 from __future__ import annotations
 
@@ -10,17 +10,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from geomap import cli
 from geomap.data import store, userlayers
-from geomap.data.catalog import Catalog, load_catalog
-from geomap.data.userlayers import (
-    MAX_FILE_BYTES,
-    UserLayerError,
-    import_layer,
-    list_layers,
-    main_for_tests,
-    remove_layer,
-    user_records,
-)
+from geomap.data.catalog import Catalog, load_catalog, user_records
+from geomap.data.userlayers import UserLayerError, import_layer, list_layers, remove_layer
+from geomap.sources import user, user_rows
+from geomap.sources.user import MAX_FILE_BYTES
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -44,6 +39,14 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 def _catalog() -> Catalog:
     """The catalog as the app and CLI see it: built-in records plus the user's."""
     return load_catalog()
+
+
+def main_for_tests(argv: list[str]) -> int:
+    """Run ``geomap import ARGV`` through the CLI and return its exit status (argparse's too)."""
+    try:
+        return cli.main(["import", *argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        return int(exc.code or 0)
 
 
 def _rejected(report, row: int) -> list[tuple[str, str]]:
@@ -145,7 +148,7 @@ def test_prices_in_local_currency_and_mwh_are_converted(user_cache: Path, tmp_pa
     frame = store.load("user-prices", _catalog())
     assert frame["layer"].unique().tolist() == ["user-prices"]
     de, tx, fr = (frame.iloc[i] for i in range(3))
-    eur_per_usd = userlayers._fx_rates()[("EUR", 2023)]
+    eur_per_usd = user_rows._fx_rates()[("EUR", 2023)]
     assert de["usd_per_kwh"] == pytest.approx(0.15 / eur_per_usd)
     assert de["price_local"] == pytest.approx(0.15) and de["fx_year"] == 2023
     assert not de["taxes_included"]
@@ -160,7 +163,7 @@ def test_file_over_the_size_limit_is_refused(user_cache: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch):
     assert MAX_FILE_BYTES == 20_000_000
     path = _write(tmp_path, "big.csv", DC_HEADER + "Alpha,Acme,37.4,-122.1,100,2020,US\n" * 10)
-    monkeypatch.setattr(userlayers, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(user, "MAX_FILE_BYTES", 200)
     with pytest.raises(UserLayerError, match=r"big\.csv: .* over the .* MB limit"):
         import_layer(path, "data_centers")
     assert main_for_tests([str(path), "--kind", "data_centers"]) == 2
@@ -424,10 +427,10 @@ def test_add_parser_registers_import():
     import argparse
 
     parser = argparse.ArgumentParser(prog="geomap")
-    userlayers.add_parser(parser.add_subparsers(dest="command", required=True))
+    cli.add_import_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["import", "x.csv", "--kind", "mining", "--name", "n"])
     assert (args.path, args.kind, args.name, args.func) == (Path("x.csv"), "mining", "n",
-                                                           userlayers._cmd_import)
+                                                           cli._cmd_import)
 
 
 # ---------------------------------------------------------------- catalog, joins and costs
@@ -472,93 +475,3 @@ def test_user_layers_join_regions_and_costs(prepared, tmp_path: Path,
     finally:
         userlayers._forget_prepared("user-gl-dcs")
         userlayers._forget_prepared("user-gl-prices")
-
-
-# ---------------------------------------------------------------- app widget
-
-
-class _Box:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-class _FakeSt:
-    """Records what the widget shows; only the calls upload_widget makes."""
-
-    def __init__(self, upload, press: set[str]):
-        self.upload, self.press, self.shown = upload, press, []
-        self.sidebar = self
-        self.cache_data = self.cache_resource = self
-        self.cleared = 0
-
-    def clear(self):
-        self.cleared += 1
-
-    def expander(self, label):
-        return _Box()
-
-    def file_uploader(self, label, **kw):
-        return self.upload
-
-    def selectbox(self, label, options, **kw):
-        return options[0] if label != "Kind" else "data_centers"
-
-    def text_input(self, label, **kw):
-        return ""
-
-    def button(self, label, key=None, **kw):
-        return key in self.press
-
-    def __getattr__(self, name):  # caption, success, warning, error, text, code, markdown...
-        return lambda *args, **kw: self.shown.append((name, args))
-
-
-class _Upload:
-    def __init__(self, name: str, data: bytes):
-        self.name, self._data, self.size = name, data, len(data)
-
-    def getvalue(self) -> bytes:
-        return self._data
-
-
-def test_upload_widget_shows_user_text_as_text(user_cache: Path):
-    data = (DC_HEADER + f"{XSS},Acme,1,2,,,\n**bold**,Acme,1,200,,,\n").encode()
-    st = _FakeSt(_Upload("../../evil <b>.csv", data), {"userlayer_import"})
-    report = userlayers.upload_widget(st)
-    assert report is not None and report.n_good == 1 and report.name == "user-evil-b"
-    assert st.cleared == 2  # st.cache_data and st.cache_resource: the app's shared tables too
-    kinds = [name for name, _ in st.shown]
-    assert "markdown" not in kinds
-    texts = [args[0] for name, args in st.shown if name in ("text", "code")]
-    assert any("**bold**" not in t and "evil <b>.csv: row 2: field 'lon'" in t for t in texts)
-    for name, args in st.shown:  # markdown-rendering calls carry no text from the file
-        if name in ("success", "warning", "error", "caption", "info"):
-            assert "<" not in args[0] and "*" not in args[0]
-    assert store.load("user-evil-b", _catalog())["name"].tolist() == [XSS]
-
-    st = _FakeSt(None, {"userlayer_remove"})
-    assert userlayers.upload_widget(st) is None
-    assert list_layers() == [] and ("text", ("removed user-evil-b",)) in st.shown
-
-
-def test_upload_widget_renders_in_streamlit(user_cache: Path, tmp_path: Path):
-    from streamlit.testing.v1 import AppTest
-
-    def app():
-        import streamlit as st
-
-        from geomap.data.userlayers import upload_widget
-
-        upload_widget(st)
-
-    import_layer(_write(tmp_path, "dcs.csv", DC_HEADER + "A,Acme,1,2,,,\n"), "data_centers")
-    at = AppTest.from_function(app, default_timeout=60).run()
-    assert not at.exception
-    assert [s.label for s in at.sidebar.selectbox] == ["Kind", "Your layers"]
-    assert at.sidebar.selectbox[1].value == "user-dcs"
-    at.sidebar.button(key="userlayer_remove").click().run()
-    assert not at.exception and list_layers() == []
-    assert "removed user-dcs" in [t.value for t in at.sidebar.text]
