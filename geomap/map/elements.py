@@ -46,6 +46,10 @@ def _tojson(obj, **kwargs) -> str:
     return json.dumps(obj, **kwargs)
 
 
+# folium's templates encode data with this function: pre-encoded collections are not re-encoded.
+folium.GeoJson._template.environment.policies["json.dumps_function"] = _tojson
+
+
 class _Text(Element):
     """Finished text in a figure (rendered without being parsed as a Jinja template)."""
 

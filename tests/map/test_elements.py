@@ -43,3 +43,15 @@ def test_colour_scale_runs_from_cheap_to_dear_and_greys_out_missing_values():
     assert [elements.PALETTE.index(c) for c in colours] == sorted(elements.PALETTE.index(c) for c in colours)
     assert elements.colour_for(None, breaks) == elements.NO_DATA
     assert elements.legend_rows(breaks, ".2f")[-1] == (elements.NO_DATA, "no data")
+
+
+def test_folium_renders_an_encoded_collection_as_its_text():
+    import folium
+
+    frame = gpd.GeoDataFrame({"name": ["<b>x</b>"]}, geometry=[Point(1, 2)], crs="EPSG:4326")
+    collection, bounds = elements.feature_collection(frame, ["name"])
+    m = folium.Map(tiles=None)
+    elements.GeoJsonLayer(collection, bounds=bounds, name="t").add_to(m)
+    html = m.get_root().render()
+    assert '"coordinates":[1.0,2.0]' in html  # the geometry reached the page
+    assert "<b>x</b>" not in html  # and data text is script-safe there
