@@ -275,7 +275,7 @@ def _clean_owner(text: object) -> str | None:
 @loader("epoch_frontier_data_centers")
 def load_epoch_frontier(source: Source, ctx: LoadContext) -> pd.DataFrame:
     """Epoch AI frontier data centers: exact sites (DMS), current power, first operational year."""
-    from geomap.places.geocode import parse_dms
+    from geomap.places.coordinates import parse_dms
 
     path = ctx.file(0)
     opts = source.options
