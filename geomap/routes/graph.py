@@ -397,7 +397,7 @@ def resolve_place(text: str) -> Place:
     PlaceNotFoundError
         When nothing matches, or a data center has no known point.
     """
-    from geomap.places.geocode import parse_coordinates
+    from geomap.places.coordinates import parse_coordinates
 
     text = (text or "").strip()
     if not text:

@@ -10,8 +10,9 @@ from shapely.geometry import Point
 
 from geomap.data.catalog import Source
 from geomap.errors import DataFormatError
+from geomap.places.coordinates import parse_dms
 from geomap.places.countries import country_iso2
-from geomap.places.geocode import geocode, parse_dms
+from geomap.places.geocode import geocode
 from geomap.sources.base import LoadContext, check_columns, valid_lat_lon
 from geomap.tables import number, text
 
