@@ -100,7 +100,7 @@ def run(n_points: int = 1_000_000, routes: bool = True) -> dict:
     figures = {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs(),
                "map": bench_map(), "app": bench_app()}
     if routes:
-        from geomap.routes.graph import bench_routes
+        from geomap.tools.bench_routes import bench_routes
 
         figures["routes"] = bench_routes()
     return figures
