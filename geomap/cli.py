@@ -323,6 +323,17 @@ def add_import_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _cmd_route(args: argparse.Namespace) -> int:
+    from geomap.routes.graph import find_route  # numpy, networkx: not loaded for `geomap --help`
+
+    route = find_route(args.origin, args.destination, args.year)
+    if args.format == "json":
+        print(json.dumps(route.to_json(), indent=1))
+    else:
+        print(route.to_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geomap",
@@ -404,9 +415,21 @@ def build_parser() -> argparse.ArgumentParser:
                       help="Streamlit's websocket protocol (default) or real Chromium pages")
     load.set_defaults(func=_cmd_loadtest)
 
-    from geomap.routes import graph as routes
+    route = sub.add_parser(
+        "route",
+        help="the cable path and round-trip time between two places",
+        description="Shortest path over the submarine cables in service in a year, with its RTT "
+        "(constants and sources: layers/tables/route_constants.csv).",
+    )
+    route.add_argument("--from", dest="origin", required=True, metavar="PLACE",
+                       help="city, data center name or provider code, region id in capitals (CN-SH), "
+                       "or 'lat, lon' with 3+ decimals")
+    route.add_argument("--to", dest="destination", required=True, metavar="PLACE", help="as --from")
+    route.add_argument("--year", type=int, default=date.today().year,
+                       help="use the cables in service in this year (default: this year)")
+    route.add_argument("--format", choices=["text", "json"], default="text")
+    route.set_defaults(func=_cmd_route)
 
-    routes.add_parser(sub)
     add_import_parser(sub)
     return parser
 

@@ -48,6 +48,15 @@ def geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.asarray(m, dtype=float) / 1000.0
 
 
+def geodesic_length_km(geometry) -> float:
+    """Geodesic length (km) of a lon/lat LineString or MultiLineString on the WGS84 ellipsoid.
+
+    >>> round(geodesic_length_km(LineString([(0, 0), (1, 0), (2, 0)])), 1)
+    222.6
+    """
+    return float(_geod().geometry_length(geometry)) / 1000.0
+
+
 def geodesic_points(a: Sequence[float], b: Sequence[float], step_km: float) -> np.ndarray:
     """``(n, 2)`` lon/lat points along the geodesic from ``a`` to ``b``, ends included,
     about ``step_km`` apart.

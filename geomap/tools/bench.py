@@ -22,6 +22,7 @@ from geomap.regions import yearly
 from geomap.regions.joins import join_points
 from geomap.regions.regionset import load_regions
 from geomap.schema import CRS
+from geomap.tools.bench_routes import bench_routes
 
 
 def _best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -103,8 +104,6 @@ def run(n_points: int = 1_000_000, routes: bool = True) -> dict:
     figures = {"load": bench_load(), "join": bench_join(n_points), "costs": bench_costs(),
                "map": bench_map(), "app": bench_app()}
     if routes:
-        from geomap.routes.graph import bench_routes
-
         figures["routes"] = bench_routes()
     return figures
 

@@ -18,10 +18,13 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
+from geomap import cli, geo
 from geomap.errors import GeomapError
+from geomap.routes import cables, constants, endpoints
 from geomap.routes import graph as routes
+from geomap.tools import bench_routes
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +52,10 @@ def _cable_years(prepared) -> dict[str, tuple[int, float]]:
 
 
 def test_every_constant_has_a_source_and_light_in_fibre_is_about_204000_km_s():
-    c = routes.route_constants()
+    c = constants.route_constants()
     with open(REPO / "layers" / "tables" / "route_constants.csv", encoding="utf-8", newline="") as fh:
         rows = {r["parameter"]: r for r in csv.DictReader(fh)}
-    for name in routes.RouteConstants.__dataclass_fields__:
+    for name in constants.RouteConstants.__dataclass_fields__:
         if name == "sources":
             continue
         assert name in rows, f"{name} missing from route_constants.csv"
@@ -80,7 +83,7 @@ def test_branched_cable_links_landing_points_along_the_route():
     trunk = LineString([(0, 0), (1, 0), (1.5, 0), (2, 0)])
     branch = LineString([(1.5, 0.0001), (1.5, 1)])  # loose end ~11 m off the trunk
     lps = {"A": (0.0, 0.0), "B": (2.0, 0.0), "C": (1.5, 1.0), "D": (1.0, 0.02)}
-    segs, lost = routes.cable_segments(0, MultiLineString([trunk, branch]), lps, _C())
+    segs, lost = cables.cable_segments(0, MultiLineString([trunk, branch]), lps, _C())
     assert lost == []
     pairs = {tuple(sorted((s.u, s.v))): s.km for s in segs}
     # D sits on the trunk between A and B: A-B is not a segment, A-D and D-B are.
@@ -97,23 +100,23 @@ def test_cable_parts_meeting_at_the_antimeridian_are_joined():
     east = LineString([(170, 10), (180, 10)])
     west = LineString([(-179.9998, 10), (-170, 10)])
     lps = {"E": (170.0, 10.0), "W": (-170.0, 10.0)}
-    segs, _ = routes.cable_segments(0, MultiLineString([east, west]), lps, _C(), length_scale=1.1)
+    segs, _ = cables.cable_segments(0, MultiLineString([east, west]), lps, _C(), length_scale=1.1)
     assert len(segs) == 1
     assert segs[0].km == pytest.approx(1.1 * 20 * 111.32 * np.cos(np.radians(10)), rel=0.01)
 
 
 def test_landing_point_far_from_the_route_is_not_attached():
-    segs, lost = routes.cable_segments(0, LineString([(0, 0), (1, 0)]),
+    segs, lost = cables.cable_segments(0, LineString([(0, 0), (1, 0)]),
                                        {"A": (0.0, 0.0), "far": (5.0, 5.0)}, _C())
     assert segs == [] and lost == ["far"]
 
 
 def test_geojson_path_is_split_at_the_antimeridian():
-    line = routes._geojson_line(np.array([[170.0, 0.0], [179.0, 1.0], [-179.0, 3.0], [-170.0, 4.0]]))
+    line = geo.geojson_line(np.array([[170.0, 0.0], [179.0, 1.0], [-179.0, 3.0], [-170.0, 4.0]]))
     assert line["type"] == "MultiLineString"
     west_end, east_start = line["coordinates"][0][-1], line["coordinates"][1][0]
     assert west_end == [180.0, 2.0] and east_start == [-180.0, 2.0]
-    assert routes._geojson_line(np.array([[0.0, 0.0], [10.0, 1.0]]))["type"] == "LineString"
+    assert geo.geojson_line(np.array([[0.0, 0.0], [10.0, 1.0]]))["type"] == "LineString"
 
 
 # ---------------------------------------------------------------- known routes
@@ -202,10 +205,10 @@ def test_two_places_with_no_cable_between_them(graph):
 
 
 def test_unknown_place_is_a_clear_error(prepared):
-    with pytest.raises(routes.PlaceNotFoundError, match="Xyzzyville"):
+    with pytest.raises(endpoints.PlaceNotFoundError, match="Xyzzyville"):
         routes.find_route("Xyzzyville", "Shanghai")
     with pytest.raises(GeomapError):
-        routes.resolve_place("   ")
+        endpoints.resolve_place("   ")
 
 
 def test_region_id_as_destination(graph, prepared):
@@ -233,16 +236,14 @@ def test_data_center_name_as_destination(graph, prepared):
     assert end == pytest.approx([dc.x, dc.y], abs=1e-4)
     # The provider's region code works too ("... (cn-shanghai)" -> "cn-shanghai").
     code = name.rsplit("(", 1)[-1].rstrip(")")
-    assert routes.resolve_place(code).name == name
+    assert endpoints.resolve_place(code).name == name
 
 
 # ---------------------------------------------------------------- CLI and bench
 
 
 def _run_route(argv: list[str]) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="geomap")
-    routes.add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["route", *argv])
+    args = cli.build_parser().parse_args(["route", *argv])
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = args.func(args)
@@ -263,7 +264,7 @@ def test_cli_json_output(graph):
 def test_cli_unknown_place_prints_one_line(prepared):
     env = dict(os.environ)
     proc = subprocess.run(
-        [sys.executable, "-m", "geomap.routes.graph", "--from", "Xyzzyville", "--to", "Shanghai"],
+        [sys.executable, "-m", "geomap.cli", "route", "--from", "Xyzzyville", "--to", "Shanghai"],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
     )
     assert proc.returncode == 2
@@ -272,8 +273,6 @@ def test_cli_unknown_place_prints_one_line(prepared):
 
 
 def test_cli_subcommand_is_wired(prepared, capsys):
-    from geomap import cli
-
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if "route" not in sub.choices:
@@ -284,7 +283,7 @@ def test_cli_subcommand_is_wired(prepared, capsys):
 
 
 def test_bench_routes_reports_figures(prepared):
-    figures = routes.bench_routes(routes.BENCH_PAIRS[:4])
+    figures = bench_routes.bench_routes(bench_routes.BENCH_PAIRS[:4])
     assert figures["nodes"] > 1000 and figures["edges"] > figures["nodes"]
     assert figures["routes"] == 4 and figures["no_route"] == []
     assert 0 < figures["route_ms_median"] <= figures["route_ms_max"]
