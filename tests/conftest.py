@@ -80,3 +80,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if MIRROR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.mirror)
+
+
+@pytest.fixture()
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache of its own, offline (no country polygons: the swap check by country
+    is skipped unless a test provides them)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GEOMAP_CACHE_DIR", str(cache))
+    monkeypatch.setenv("GEOMAP_OFFLINE", "1")
+    return cache

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from geomap.app import upload
 from geomap.data import store
-from geomap.data.catalog import Catalog, load_catalog
 from geomap.data.userlayers import import_layer, list_layers
-
-XSS = "<img src=x onerror=alert(1)>"
-DC_HEADER = "name,operator,lat,lon,power_mw,year_in_service,country\n"
-
-
-@pytest.fixture()
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache of its own, offline (no country polygons: the swap check by country
-    is skipped unless a test provides them)."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("GEOMAP_CACHE_DIR", str(cache))
-    monkeypatch.setenv("GEOMAP_OFFLINE", "1")
-    return cache
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _catalog() -> Catalog:
-    """The catalog as the app and CLI see it: built-in records plus the user's."""
-    return load_catalog()
-
+from tests.userfiles import DC_HEADER, XSS
+from tests.userfiles import catalog as _catalog
+from tests.userfiles import write as _write
 
 # ---------------------------------------------------------------- app widget
 

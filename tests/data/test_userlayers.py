@@ -12,33 +12,13 @@ from shapely.geometry import Point, box
 
 from geomap import cli
 from geomap.data import store, userlayers
-from geomap.data.catalog import Catalog, load_catalog, user_records
+from geomap.data.catalog import user_records
 from geomap.data.userlayers import UserLayerError, import_layer, list_layers, remove_layer
 from geomap.sources import user, user_rows
 from geomap.sources.user import MAX_FILE_BYTES
-
-XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture()
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache of its own, offline (no country polygons: the swap check by country
-    is skipped unless a test provides them)."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("GEOMAP_CACHE_DIR", str(cache))
-    monkeypatch.setenv("GEOMAP_OFFLINE", "1")
-    return cache
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _catalog() -> Catalog:
-    """The catalog as the app and CLI see it: built-in records plus the user's."""
-    return load_catalog()
+from tests.userfiles import DC_HEADER, XSS
+from tests.userfiles import catalog as _catalog
+from tests.userfiles import write as _write
 
 
 def main_for_tests(argv: list[str]) -> int:
@@ -53,7 +33,6 @@ def _rejected(report, row: int) -> list[tuple[str, str]]:
     return [(r.field, r.reason) for r in report.rejections if r.row == str(row)]
 
 
-DC_HEADER = "name,operator,lat,lon,power_mw,year_in_service,country\n"
 
 
 # ---------------------------------------------------------------- good imports

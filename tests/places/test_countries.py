@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import csv
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,12 +17,10 @@ from geomap.places.countries import (
     country_key,
     country_name,
 )
+from tests.places.mirror_files import MIRROR
+from tests.places.mirror_files import need as _need
 
 TABLES = Path(__file__).resolve().parents[2] / "layers" / "tables"
-MIRROR = Path(
-    os.environ.get("GEOMAP_MIRROR_DIR", Path(__file__).resolve().parents[3] / "shared/data/mirror")
-)
-EPOCH_CSV = MIRROR / "epoch.ai/data/gpu_clusters.csv"
 WB_JSON = MIRROR / "api.worldbank.org/v2/country/all/indicator/IC.ELC.PRI.KH.DB1619"
 TG_DIR = MIRROR / "www.submarinecablemap.com/api/v3"
 CLOUD_JSON = MIRROR / "www.cloudinfrastructuremap.com/api/service/cloud-regions.js"
@@ -39,16 +36,6 @@ NE_ADMIN0 = (
 )
 
 
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"mirror file not found: {path} (set GEOMAP_MIRROR_DIR to the mirror root)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def epoch() -> pd.DataFrame:
-    return pd.read_csv(_need(EPOCH_CSV))
 
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import collections
 import math
-import os
 import time
-from pathlib import Path
 
 import pandas as pd
 import pycountry
@@ -15,24 +13,6 @@ import pytest
 from geomap.places import gazetteer
 from geomap.places.countries import country_iso2
 from geomap.places.geocode import GeocodeResult, geocode
-
-MIRROR = Path(
-    os.environ.get("GEOMAP_MIRROR_DIR", Path(__file__).resolve().parents[3] / "shared/data/mirror")
-)
-EPOCH_CSV = MIRROR / "epoch.ai/data/gpu_clusters.csv"
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"mirror file not found: {path} (set GEOMAP_MIRROR_DIR to the mirror root)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def epoch() -> pd.DataFrame:
-    return pd.read_csv(_need(EPOCH_CSV))
-
-
 
 # ------------------------------------------------------------------------------------------
 # geocode: single cases
