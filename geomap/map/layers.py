@@ -246,7 +246,7 @@ def mining_layer(year: int) -> folium.FeatureGroup | None:
 
 
 def route_layer(route: dict) -> folium.FeatureGroup:
-    """A token route (``geomap.routes.Route.to_json()``): its path, RTT and cables."""
+    """A token route (``geomap.routes.graph.Route.to_json()``): its path, RTT and cables."""
     group = folium.FeatureGroup(name="Token route")
     label = (f"{esc(route['from']['name'])} → {esc(route['to']['name'])}: "
              f"RTT {route['rtt_ms']:.1f} ms over {route['km']:,.0f} km "
