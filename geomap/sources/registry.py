@@ -26,6 +26,7 @@ LOADERS: dict[str, LoaderFn] = {
     "epoch_gpu_clusters": epoch.load_epoch_gpu_clusters,
     "worldbank_indicator": worldbank.load_worldbank,
     "eia_state_prices": eia.load_eia_state_prices,
+    "eia_seds_prices": eia.load_eia_seds_prices,
     "curated_prices": curated.load_curated_prices,
     "historic_cables": curated.load_historic_cables,
     "mining_eras": curated.load_mining_eras,
