@@ -9,8 +9,11 @@ import pandas as pd
 CRS = "EPSG:4326"
 
 #: The price bases geomap compares; a table's own wording goes to ``basis_detail``.
-#: ``contract`` is a negotiated price (a bilateral or direct-purchase deal), not a published tariff.
-PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "contract", "wholesale")
+#: ``contract`` is a negotiated price (a bilateral or direct-purchase deal), not a published tariff;
+#: ``non-household band`` a price for one of Eurostat's annual-consumption bands (its band in
+#: ``basis_detail``); ``wholesale`` a market price without network charges, levies or taxes.
+PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "contract", "wholesale",
+               "non-household band")
 #: Prices above this (US cents/kWh) are rejected as artefacts (e.g. Venezuela's 2014-2019
 #: Doing Business values of 124-1,038 cents, converted at an official exchange rate).
 MAX_US_CENTS_PER_KWH = 100.0

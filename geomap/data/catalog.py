@@ -32,7 +32,7 @@ USER_KINDS = ("data_centers", "electricity_prices", "mining")
 USER_LOADER = "user_layer"
 
 #: Formats a record may declare for its files.
-FORMATS = ("geojson", "json", "csv", "xlsx", "zip", "table")
+FORMATS = ("geojson", "json", "csv", "tsv", "xlsx", "zip", "table")
 
 _REQUIRED = ("name", "kind", "title", "license", "attribution", "citation", "format", "loader")
 _OPTIONAL = (

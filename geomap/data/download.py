@@ -155,8 +155,8 @@ def check_content(path: Path, fmt: str, check: Check | None, what: str) -> int |
                 _require_keys(data[1][:50], check.raw_fields, what)
             elif isinstance(data, dict):
                 _require_keys([data], check.raw_fields, what)
-        elif fmt == "csv":
-            frame = pd.read_csv(path, low_memory=False)
+        elif fmt in ("csv", "tsv"):
+            frame = pd.read_csv(path, low_memory=False, sep="\t" if fmt == "tsv" else ",")
             count = len(frame)
             missing = [c for c in check.raw_fields if c not in frame.columns]
             if missing:

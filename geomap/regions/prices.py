@@ -10,8 +10,8 @@ from geomap.data import store
 from geomap.data.catalog import Catalog, load_catalog
 
 #: Order in which price bases are preferred when a region has several (the user can choose).
-BASIS_PREFERENCE = ("industrial", "data center", "business tariff", "commercial", "contract",
-                    "wholesale")
+BASIS_PREFERENCE = ("industrial", "non-household band", "data center", "business tariff",
+                    "commercial", "contract", "wholesale")
 
 PRICE_COLUMNS = [
     "price_usd_per_kwh",

@@ -59,13 +59,15 @@ def load_eia_seds_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
     """EIA State Energy Data System prices ($/MMBtu) -> one row per state, year and sector.
 
     ``options.series`` maps each SEDS series (MSN, e.g. ``ESICD`` industrial) to its price basis;
-    the figure as published stays in ``price_local`` (``currency`` ``USD/MMBtu``).
+    years before ``options.first_year`` are not kept. The figure as published stays in
+    ``price_local`` (``currency`` ``USD/MMBtu``).
     """
     path = ctx.file(0)
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     check_columns(frame, ["State", "MSN"], str(path))
     series = dict(source.options["series"])
-    years = [c for c in frame.columns if c.strip().isdigit()]
+    first = int(source.options.get("first_year", 0))
+    years = [c for c in frame.columns if c.strip().isdigit() and int(c) >= first]
     if not years:
         raise DataFormatError(f"{path}: no year columns")
     rows = []

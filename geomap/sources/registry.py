@@ -7,7 +7,9 @@ from geomap.sources import (
     bitcoin,
     curated,
     eia,
+    ember,
     epoch,
+    eurostat,
     natural_earth,
     telegeography,
     user,
@@ -31,5 +33,7 @@ LOADERS: dict[str, LoaderFn] = {
     "historic_cables": curated.load_historic_cables,
     "mining_eras": curated.load_mining_eras,
     "sun_bitcoin_hashrate": bitcoin.load_sun_bitcoin,
+    "eurostat_band_prices": eurostat.load_eurostat_band_prices,
+    "ember_wholesale": ember.load_ember_wholesale,
     USER_LOADER: user.load_user_layer,  # layers added with `geomap import`
 }
