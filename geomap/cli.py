@@ -128,7 +128,7 @@ def _prices(args: argparse.Namespace):
             raise GeomapError(f"--price {item!r}: expected REGION=KEY (keys: `geomap prices REGION`)")
         picks.append((region_id.strip().upper(), key.strip()))
     prices = region_prices(args.year, args.basis, args.price_layer)
-    return apply_price_choices(prices, tuple(picks))
+    return apply_price_choices(prices, tuple(picks), args.year)
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: f
                choices: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
     a = catalogs.with_overrides(catalogs.default_assumptions(), pue=pue, utilization=util,
                             lifetime_years=life, gpu_hour_usd=rent)
-    prices = apply_price_choices(yearly.region_prices(year, basis, price_layer), choices)
+    prices = apply_price_choices(yearly.region_prices(year, basis, price_layer), choices, year)
     return estimate.cost_table(prices, catalogs.get_gpu(gpu), catalogs.get_model(model), a, year)
 
 

@@ -61,7 +61,7 @@ class MapSpec:
 def cost_regions(spec: MapSpec) -> gpd.GeoDataFrame:
     """Regions with prices and costs for ``spec`` (the numbers ``geomap costs`` prints)."""
     prices = choices.apply_price_choices(
-        yearly.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices)
+        yearly.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices, spec.year)
     table = estimate.cost_table(prices, catalogs.get_gpu(spec.gpu), catalogs.get_model(spec.model),
                                 spec.assumptions(), spec.year)
     regions = load_regions()[["region_id", "geometry"]]

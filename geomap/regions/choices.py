@@ -7,7 +7,7 @@ import pandas as pd
 from geomap.data import store
 from geomap.data.catalog import Catalog
 from geomap.errors import CatalogError
-from geomap.regions.prices import load_prices, options_for
+from geomap.regions.prices import fx_rate_used, load_prices, not_comparable_reason, options_for
 from geomap.regions.regionset import load_regions
 
 
@@ -33,10 +33,12 @@ def price_options(region_id: str, year: int | None = None) -> pd.DataFrame:
     return out
 
 
-def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ...],
+                        year: int | None = None) -> pd.DataFrame:
     """``prices`` (from :func:`geomap.regions.yearly.region_prices`) with the user's own pick of a
     sourced price for some regions: ``choices`` holds ``(region_id, key)`` pairs, keys from
     :func:`price_options`. Those rows say ``price_chosen_by = "user"``; the spread columns stay.
+    With the ``year`` shown, a pick also says whether it is comparable (else <NA>).
     """
     if not choices:
         return prices
@@ -54,7 +56,12 @@ def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ..
         values = {"price_usd_per_kwh": float(o["usd_per_kwh"]), "price_year": int(o["year"]),
                   "price_basis": o["basis"], "price_basis_detail": o["basis_detail"],
                   "price_source": o["source"], "price_layer": o["layer"],
-                  "price_is_fallback": o["scope"] == "country", "price_chosen_by": "user"}
+                  "price_is_fallback": o["scope"] == "country", "price_chosen_by": "user",
+                  "price_currency": o["currency"], "price_fx_rate": fx_rate_used(o),
+                  "price_fx_year": o["fx_year"], "price_taxes_included": o["taxes_included"]}
+        reason = not_comparable_reason(o["basis"], int(o["year"]), year) if year is not None else None
+        values["price_comparable"] = (reason is None) if year is not None else pd.NA
+        values["price_not_comparable_reason"] = reason
         for column, value in values.items():
             out.loc[rows, column] = value
     return out
