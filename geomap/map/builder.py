@@ -44,6 +44,7 @@ class MapSpec:
     basis: str | None = None  # preferred price basis (None: the default order)
     price_layer: str | None = None  # only this price layer (None: every source)
     price_choices: tuple[tuple[str, str], ...] = ()  # (region_id, option key) picked by the user
+    all_prices: bool = False  # colour every priced region, not only those whose price compares
 
     @property
     def effective_metric(self) -> str:
@@ -84,7 +85,7 @@ def build_map(spec: MapSpec, table: gpd.GeoDataFrame | None = None,
         "max-width:62%;max-height:3.9em;overflow-y:auto}</style>"), name="geomap_css")
     if "regions" in spec.layers:
         table = table if table is not None else cost_regions(spec)
-        layer, legend = region_layer(table, spec.effective_metric)
+        layer, legend = region_layer(table, spec.effective_metric, spec.all_prices)
         layer.add_to(m)
         m.add_child(legend, name="legend")
     if "cables" in spec.layers:

@@ -19,6 +19,8 @@ PALETTE = ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b
 
 
 NO_DATA = "#d9d9d9"
+#: Regions whose price does not compare (stale, small-business, wholesale ...): pale, outlined dashed.
+NOT_COMPARABLE = "#f4f1ea"
 
 
 #: Display coordinates are rounded to this many decimals (1e-3° ≈ 100 m) to keep pages small.
@@ -173,6 +175,7 @@ class Legend(MacroElement):
              background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.3 sans-serif;
              border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)">
           <div style="font-weight:bold;margin-bottom:3px">{{ this.title }}</div>
+          {% if this.note %}<div style="margin-bottom:3px">{{ this.note }}</div>{% endif %}
           {% for colour, label in this.rows %}
           <div><span style="display:inline-block;width:14px;height:10px;background:{{ colour }};
                margin-right:5px;border:1px solid #999"></span>{{ label }}</div>
@@ -181,10 +184,11 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, title: str, rows: list[tuple[str, str]]):
+    def __init__(self, title: str, rows: list[tuple[str, str]], note: str = ""):
         super().__init__()
         self._name = "Legend"
         self.title = esc(title)
+        self.note = esc(note)
         self.rows = [(c, esc(label)) for c, label in rows]
 
 

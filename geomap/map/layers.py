@@ -11,6 +11,8 @@ from folium.plugins import MarkerCluster
 from geomap.data import store
 from geomap.data.catalog import load_catalog
 from geomap.map.elements import (
+    NO_DATA,
+    NOT_COMPARABLE,
     GeoJsonLayer,
     Legend,
     class_breaks,
@@ -50,13 +52,32 @@ def _attribution(kind: str) -> str:
     return " | ".join(dict.fromkeys(esc(s.attribution) for s in sources))
 
 
-def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, Legend]:
-    """Choropleth of the regions by ``metric``, with a tooltip and a click popup breakdown."""
+def region_layer(table: gpd.GeoDataFrame, metric: str,
+                 all_prices: bool = False) -> tuple[folium.GeoJson, Legend]:
+    """Choropleth of the regions by ``metric``, with a tooltip and a click popup breakdown.
+
+    Only regions whose price compares (``price_comparable``) are coloured, on a scale of their
+    values alone; the others are drawn in a neutral hatch-like style (pale fill, dashed
+    outline) with the reason in their tooltip, and the legend counts both. ``all_prices``
+    colours every priced region instead, still saying in the tooltip which do not compare.
+    """
     col, title = METRICS[metric]
     fmt = ".4f" if metric != "bitcoin" else ",.0f"
-    breaks = class_breaks(table[col])
     t = table.copy()
-    t["fill"] = [colour_for(v, breaks) for v in t[col]]
+    comparable = t["price_comparable"].fillna(False).astype(bool) if "price_comparable" in t else (
+        pd.Series(True, index=t.index))
+    coloured = t[col].notna() & (comparable | all_prices)
+    breaks = class_breaks(t.loc[coloured, col])
+    t["fill"] = [colour_for(v, breaks) if ok else (NOT_COMPARABLE if not pd.isna(v) else NO_DATA)
+                 for v, ok in zip(t[col], coloured, strict=True)]
+    t["apart"] = ~comparable & t[col].notna()
+    reasons = t["price_not_comparable_reason"] if "price_not_comparable_reason" in t else (
+        pd.Series(pd.NA, index=t.index))
+    t["label_comparable"] = [
+        "comparable: a large consumer's price of the last 3 years" if ok
+        else f"not comparable: {esc(r) if not pd.isna(r) else 'no price'}"
+        for ok, r in zip(comparable, reasons, strict=True)
+    ]
     t["label_name"] = t["name"].map(esc)
     t["label_price"] = [
         f"{fmt_value(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
@@ -77,27 +98,36 @@ def region_layer(table: gpd.GeoDataFrame, metric: str) -> tuple[folium.GeoJson, 
     ]
     t["label_source"] = t["price_source"].map(esc)
     t["label_btc"] = t["usd_per_phs_day"].map(lambda v: fmt_value(v, ",.0f", " $/PH/s-day"))
-    props = ["region_id", "fill", "label_name", "label_price", "label_cost", "label_kwh",
-             "label_shares", "label_btc", "label_source"]
+    props = ["region_id", "fill", "apart", "label_name", "label_price", "label_comparable",
+             "label_cost", "label_kwh", "label_shares", "label_btc", "label_source"]
     data, bounds = feature_collection(t, props)
     layer = GeoJsonLayer(
         data,
         bounds=bounds,
         name=LAYER_TITLES["regions"],
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#666",
-                                  "weight": 0.4, "fillOpacity": 0.75},
+        style_function=lambda f: (
+            {"fillColor": f["properties"]["fill"], "color": "#8c8c8c", "weight": 0.8,
+             "dashArray": "3 3", "fillOpacity": 0.55} if f["properties"]["apart"] else
+            {"fillColor": f["properties"]["fill"], "color": "#666", "weight": 0.4,
+             "fillOpacity": 0.75}),
         highlight_function=lambda f: {"weight": 2, "color": "#222"},
         tooltip=folium.GeoJsonTooltip(
-            fields=["label_name", "label_price", "label_cost"],
-            aliases=["Region", "Electricity", "Cost"], sticky=True),
+            fields=["label_name", "label_price", "label_comparable", "label_cost"],
+            aliases=["Region", "Electricity", "Compares", "Cost"], sticky=True),
         popup=folium.GeoJsonPopup(
-            fields=["label_name", "label_price", "label_cost", "label_kwh", "label_shares",
-                    "label_btc", "label_source"],
-            aliases=["Region", "Electricity", "Cost per Mtok", "Energy", "Breakdown",
+            fields=["label_name", "label_price", "label_comparable", "label_cost", "label_kwh",
+                    "label_shares", "label_btc", "label_source"],
+            aliases=["Region", "Electricity", "Compares", "Cost per Mtok", "Energy", "Breakdown",
                      "Bitcoin era", "Price source"], max_width=420),
         attribution=_attribution("regions") + " | prices: " + _attribution("electricity_prices"),
     )
-    legend = Legend(title, legend_rows(breaks, fmt))
+    n_good, n_apart = int((comparable & t[col].notna()).sum()), int(t["apart"].sum())
+    rows = legend_rows(breaks, fmt)
+    rows.insert(-1, (NOT_COMPARABLE, f"not comparable ({n_apart}): stale, small-business, "
+                                     "commercial, contract or wholesale only"
+                     + ("; coloured anyway" if all_prices else "")))
+    note = f"{n_good} of {len(t)} regions comparable (a large consumer's price of the last 3 years)"
+    legend = Legend(title, rows, note=note)
     return layer, legend
 
 
