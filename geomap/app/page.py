@@ -83,6 +83,10 @@ def main() -> None:
         price_layers = [s.name for s in load_catalog().by_kind("electricity_prices")]
         price_layer = st.selectbox("Price sources", [None, *price_layers],
                                    format_func=lambda n: "all sources" if n is None else n)
+        st.checkbox("Colour every priced region", key="all_prices",
+                    help="By default only regions whose price compares (a large consumer's price "
+                         "of the last 3 years) are coloured; the others are drawn pale with the "
+                         "reason in their tooltip.")
         st.subheader("Find a region")
         ids = sorted(names, key=lambda r: names[r])
         st.selectbox("Region", [None, *ids], key="region",
@@ -101,7 +105,8 @@ def main() -> None:
     spec = builder.MapSpec(year=year, gpu=gpu, model=model, layers=layers,
                            metric=None if metric == "auto" else metric, basemap=basemap,
                            pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent,
-                           basis=basis, price_layer=price_layer, price_choices=picks)
+                           basis=basis, price_layer=price_layer, price_choices=picks,
+                           all_prices=bool(st.session_state.get("all_prices")))
     spec_json = json.dumps({**spec.__dict__, "layers": sorted(layers)})
 
     try:

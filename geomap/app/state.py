@@ -42,6 +42,7 @@ def init_state(gpus: list[str], models: list[str], region_ids: list[str]) -> Non
         st.session_state[f"layer_{layer}"] = short in chosen
     basis = _param("basis", "")
     st.session_state["basis"] = basis if basis in PRICE_BASES else None
+    st.session_state["all_prices"] = _param("allprices", "") == "1"
     picks = {}
     for item in (_param("prices", "") or "").split(","):
         region_id, _, key = item.partition(":")
@@ -60,6 +61,8 @@ def write_state() -> None:
     }
     if st.session_state.get("region"):
         params["region"] = st.session_state["region"]
+    if st.session_state.get("all_prices"):
+        params["allprices"] = "1"
     if st.session_state.get("basis"):
         params["basis"] = st.session_state["basis"]
     if st.session_state.get("price_choices"):

@@ -254,3 +254,46 @@ def test_hostile_names_show_as_text_in_the_app_and_the_export(browser, app_url, 
         page.close()
     finally:
         cli.main(["import", "--remove", "hostile"])
+
+
+REGION_STYLES = """() => {
+  const out = {};
+  window.map_div.eachLayer(l => {
+    if (!l.feature || !l.feature.properties.region_id) return;
+    const p = l.feature.properties;
+    out[p.region_id] = {apart: p.apart, compares: p.label_comparable,
+                        fill: l.options.fillColor, dash: l.options.dashArray || null};
+  });
+  return out;
+}"""
+
+
+def test_comparable_and_other_prices_are_drawn_apart(browser, app_url):
+    p = Page(browser, f"{app_url}/?year=2024&layers=regions")
+    try:
+        frame, state = p.map_frame(until=lambda s: "comparable" in s["legend"])
+        assert "regions comparable" in state["legend"] and "not comparable (" in state["legend"]
+        styles = frame.evaluate(REGION_STYLES)
+        expected = yearly.region_prices(2024).set_index("region_id")
+        apart = [r for r, s in styles.items() if s["apart"]]
+        coloured = [r for r, s in styles.items() if not s["apart"] and s["fill"] != "#d9d9d9"]
+        assert len(apart) >= 50 and len(coloured) >= 100
+        for region in ("JP", "BR"):  # World Bank's small-business tariff only
+            assert styles[region]["apart"] and styles[region]["dash"]
+            assert styles[region]["fill"] == "#f4f1ea"
+            assert expected.loc[region, "price_not_comparable_reason"] in styles[region]["compares"]
+        for region in ("DE", "US-TX", "CN-SC"):
+            assert not styles[region]["apart"] and styles[region]["dash"] is None
+            assert styles[region]["compares"].startswith("comparable")
+        assert not p.errors, p.errors
+    finally:
+        p.close()
+    # The switch colours every priced region, still saying which do not compare.
+    q = Page(browser, f"{app_url}/?year=2024&layers=regions&allprices=1")
+    try:
+        frame, _ = q.map_frame(until=lambda s: "coloured anyway" in s["legend"])
+        styles = frame.evaluate(REGION_STYLES)
+        assert styles["JP"]["apart"] and styles["JP"]["fill"] not in ("#f4f1ea", "#d9d9d9")
+        assert styles["JP"]["compares"].startswith("not comparable")
+    finally:
+        q.close()
