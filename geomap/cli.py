@@ -138,6 +138,14 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 
     options = price_options(args.region.upper(), args.year)
     chosen = _prices(args).set_index("region_id").loc[args.region.upper()]
+    if args.history:
+        from geomap.regions.choices import price_history  # heavy: loads only for this subcommand
+
+        history = price_history(args.region.upper(), chosen["price_key"])
+        columns = ["year", "scope", "basis", "usd_per_kwh", "large_consumer", "chosen", "layer",
+                   "basis_detail", "source", "key"]
+        _write_table(history[columns].round({"usd_per_kwh": 6}), args.format)
+        return 0
     if not args.quiet:
         print(f"{args.region.upper()} in {args.year}: {len(options)} sourced prices; geomap uses "
               f"{chosen['price_usd_per_kwh']:.4f} US$/kWh ({chosen['price_year']}, "
@@ -366,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_year_and_price(prices)
     prices.add_argument("--format", choices=["csv", "json"], default="csv")
     prices.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    prices.add_argument("--history", action="store_true",
+                        help="every sourced value by year, oldest first, the chosen one marked")
     prices.set_defaults(func=_cmd_prices)
 
     costs = sub.add_parser("costs", help="cost per million tokens in every region")

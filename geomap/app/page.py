@@ -158,9 +158,12 @@ def main() -> None:
                 picked = " — your pick" if price["chosen_by"] == "user" else ""
                 st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
                             f"{md(price['basis'])}{fallback}{picked}")
+                if price["comparable"] is False:
+                    st.warning("This price does not compare with a large consumer's current price: "
+                               + md(price["not_comparable_reason"] or "unknown") + ".")
                 st.caption(f"Source: {panel.md_source(price['source'])}. Range of this region's sourced values: "
                            f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
-                price_picker(region, year)
+                price_picker(region, year, price["key"])
                 c = p["cost"]
                 m1, m2, m3 = st.columns(3)
                 m1.metric("US$ / M input tokens", f"{c['usd_per_mtok_input']:.4f}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geomap.regions.choices import price_options
+from geomap.regions.choices import price_history, price_options
 
 RULE = "rule"  # the price box's first entry: geomap's own choice
 
@@ -20,7 +20,7 @@ def _pick_price(region_id: str) -> None:
     st.session_state["price_choices"] = picks
 
 
-def price_picker(region_id: str, year: int) -> None:
+def price_picker(region_id: str, year: int, chosen_key: str | None = None) -> None:
     """Every sourced price for the region (and its country), and a box to use any one of them."""
     options = price_options(region_id, year)  # cached in the library
     if options.empty:
@@ -40,6 +40,17 @@ def price_picker(region_id: str, year: int) -> None:
                  on_change=_pick_price, args=(region_id,),
                  help="Sources disagree: pick any sourced value and every number here, the map "
                       "and the table follow it.")
-    with st.expander(f"All {len(options)} sourced prices for this region and its country"):
+    with st.expander(f"Price history: {len(options)} sourced prices for this region and its country"):
+        history = price_history(region_id, chosen_key)
+        lines = history.pivot_table(index="year", columns="series", values="usd_per_kwh",
+                                    aggfunc="mean")
+        st.line_chart(lines, height=220, y_label="US$ per kWh")
+        chosen = history[history["chosen"]]
+        if len(chosen):
+            c = chosen.iloc[0]
+            st.caption(f"Used: {c['usd_per_kwh']:.4f} US$/kWh, {c['year']}, {c['basis']} "
+                       f"({c['layer']}). Lines marked 'does not compare' are not a large "
+                       "consumer's price (small-business tariff, commercial average, contract, "
+                       "wholesale).")
         shown = options.rename(columns={"usd_per_kwh": "US$/kWh", "price_local": "local price"})
         st.dataframe(shown.drop(columns=["key"]), hide_index=True, height=220)

@@ -11,7 +11,7 @@ COST_COLUMNS = [
     "region_id", "name", "level", "parent_id",
     "price_usd_per_kwh", "price_year", "price_basis", "price_source", "price_is_fallback",
     "price_min_usd_per_kwh", "price_max_usd_per_kwh", "price_chosen_by",
-    "price_comparable", "price_not_comparable_reason",
+    "price_comparable", "price_not_comparable_reason", "price_key",
     "usd_per_mtok_input", "usd_per_mtok_output", "kwh_per_mtok_input", "kwh_per_mtok_output",
     "capital_usd_per_mtok_output", "energy_usd_per_mtok_output", "capital_share", "energy_share",
     "usd_per_phs_day", "asic_j_per_th",

@@ -7,7 +7,13 @@ import pandas as pd
 from geomap.data import store
 from geomap.data.catalog import Catalog
 from geomap.errors import CatalogError
-from geomap.regions.prices import fx_rate_used, load_prices, not_comparable_reason, options_for
+from geomap.regions.prices import (
+    LARGE_CONSUMER_BASES,
+    fx_rate_used,
+    load_prices,
+    not_comparable_reason,
+    options_for,
+)
 from geomap.regions.regionset import load_regions
 
 
@@ -58,10 +64,25 @@ def apply_price_choices(prices: pd.DataFrame, choices: tuple[tuple[str, str], ..
                   "price_source": o["source"], "price_layer": o["layer"],
                   "price_is_fallback": o["scope"] == "country", "price_chosen_by": "user",
                   "price_currency": o["currency"], "price_fx_rate": fx_rate_used(o),
-                  "price_fx_year": o["fx_year"], "price_taxes_included": o["taxes_included"]}
+                  "price_fx_year": o["fx_year"], "price_taxes_included": o["taxes_included"],
+                  "price_key": key}
         reason = not_comparable_reason(o["basis"], int(o["year"]), year) if year is not None else None
         values["price_comparable"] = (reason is None) if year is not None else pd.NA
         values["price_not_comparable_reason"] = reason
         for column, value in values.items():
             out.loc[rows, column] = value
     return out
+
+
+def price_history(region_id: str, chosen_key: str | None = None) -> pd.DataFrame:
+    """Every sourced price of a region and its country by year, oldest first: one line per
+    source and basis. ``large_consumer`` marks the bases that compare; ``chosen`` the row whose
+    key is ``chosen_key`` (the ``price_key`` of the region's chosen price)."""
+    out = _price_options(region_id).copy()
+    out["large_consumer"] = out["basis"].isin(LARGE_CONSUMER_BASES)
+    band = out["basis_detail"].astype("string").str.extract(r"band (\S+)", expand=False)
+    out["series"] = (out["layer"] + " · " + out["basis"] + band.map(lambda b: f" {b}" if isinstance(b, str) else "")
+                     + " · " + out["scope"]
+                     + out["large_consumer"].map(lambda ok: "" if ok else " (does not compare)"))
+    out["chosen"] = out["key"] == chosen_key if chosen_key else False
+    return out.sort_values(["year", "scope", "basis"], kind="stable").reset_index(drop=True)

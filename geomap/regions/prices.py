@@ -31,6 +31,7 @@ PRICE_COLUMNS = [
     "price_fx_rate",  # units of that currency per US$ it was converted at (1 for US$)
     "price_fx_year",  # the year of the annual-average exchange rate it was converted at
     "price_taxes_included",  # True, False, or <NA> where the source does not say
+    "price_key",  # the chosen row's key among the region's sourced prices (option_key)
 ]
 
 #: Bases of a price that a large consumer (a data center) pays: these compare with each other.
@@ -149,6 +150,7 @@ def choose_prices(
                 "price_fx_rate": fx_rate_used(pick),
                 "price_fx_year": pick.get("fx_year"),
                 "price_taxes_included": pick.get("taxes_included"),
+                "price_key": option_key(pick),
             }
         )
     out = pd.DataFrame(rows, columns=["region_id", *PRICE_COLUMNS])

@@ -117,3 +117,17 @@ def test_preferring_a_price_basis_reprices_the_regions(prepared):
     assert "commercial" in shown and f"{expected['price_usd_per_kwh']:.4f}" in shown
     q = at.query_params["basis"]
     assert (q[0] if isinstance(q, list) else q) == "commercial"
+
+
+def test_the_panel_says_when_a_price_does_not_compare_and_shows_its_history(prepared):
+    at = _run(year="2024", region="JP")
+    assert not at.exception
+    reason = yearly.region_prices(2024).set_index("region_id").loc["JP", "price_not_comparable_reason"]
+    assert any("does not compare" in w.value and reason in w.value.replace("\\", "") for w in at.warning)
+    assert any("Used:" in c.value for c in at.caption)  # the history marks the chosen value
+    de = _run(year="2024", region="DE")
+    assert not any("does not compare with a large consumer" in w.value for w in de.warning)
+    assert de.query_params.get("allprices") in (None, [])
+    shown = _run(year="2024", region="DE", allprices="1")
+    assert shown.checkbox(key="all_prices").value is True
+    assert shown.query_params["allprices"] in ("1", ["1"])

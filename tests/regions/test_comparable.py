@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from geomap.regions import choices, yearly
 from geomap.regions.prices import COMPARABLE_WINDOW_YEARS, LARGE_CONSUMER_BASES
 
@@ -51,3 +53,21 @@ def test_a_users_pick_says_whether_it_compares(prepared):
     assert picked.loc["DE", "price_chosen_by"] == "user"
     assert not picked.loc["DE", "price_comparable"]
     assert picked.loc["DE", "price_not_comparable_reason"] == "wholesale only"
+
+
+def test_geomap_prices_history_lists_every_value_by_year_with_the_chosen_one(prepared, capsys):
+    import io
+
+    import pandas as pd
+
+    from geomap import cli
+
+    assert cli.main(["prices", "DE", "--year", "2024", "--history", "--quiet"]) == 0
+    history = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert history["year"].is_monotonic_increasing
+    assert history["chosen"].sum() == 1
+    chosen = history[history["chosen"]].iloc[0]
+    expected = yearly.region_prices(2024).set_index("region_id").loc["DE"]
+    assert chosen["usd_per_kwh"] == pytest.approx(expected["price_usd_per_kwh"], abs=1e-6)
+    assert set(history.loc[history["basis"] == "wholesale", "large_consumer"]) == {False}
+    assert set(history.loc[history["basis"] == "non-household band", "large_consumer"]) == {True}
