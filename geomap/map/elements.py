@@ -173,7 +173,7 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}
         <div class="geomap-legend" style="position:absolute;bottom:28px;left:10px;z-index:1000;
              background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.3 sans-serif;
-             border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)">
+             border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:230px">
           <div style="font-weight:bold;margin-bottom:3px">{{ this.title }}</div>
           {% if this.note %}<div style="margin-bottom:3px">{{ this.note }}</div>{% endif %}
           {% for colour, label in this.rows %}

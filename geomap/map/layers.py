@@ -123,10 +123,9 @@ def region_layer(table: gpd.GeoDataFrame, metric: str,
     )
     n_good, n_apart = int((comparable & t[col].notna()).sum()), int(t["apart"].sum())
     rows = legend_rows(breaks, fmt)
-    rows.insert(-1, (NOT_COMPARABLE, f"not comparable ({n_apart}): stale, small-business, "
-                                     "commercial, contract or wholesale only"
-                     + ("; coloured anyway" if all_prices else "")))
-    note = f"{n_good} of {len(t)} regions comparable (a large consumer's price of the last 3 years)"
+    rows.insert(-1, (NOT_COMPARABLE, f"not comparable ({n_apart})"
+                     + (", coloured anyway" if all_prices else "")))
+    note = f"{n_good} of {len(t)} regions comparable"
     legend = Legend(title, rows, note=note)
     return layer, legend
 

@@ -85,10 +85,15 @@ def test_prices_fall_back_to_the_country_and_say_so(regions):
     prices = store.load_kind("electricity_prices")
     chosen = choose_prices(regions, prices, 2026).set_index("region_id")
     assert not chosen.loc["CN-SC", "price_is_fallback"]
-    # Yunnan's own (older) industrial tariff beats its newer aluminium-smelter contract price.
+    # Yunnan's aluminium-smelter contract price never stands in for a tariff. Its own tariff
+    # (2014) is older than the comparability window, so 2026 uses the country's current
+    # industrial price, flagged as a fallback; in 2016 its own tariff is chosen.
     assert chosen.loc["CN-YN", "price_basis"] == "industrial"
-    assert not chosen.loc["CN-YN", "price_is_fallback"]
+    assert chosen.loc["CN-YN", "price_is_fallback"] and chosen.loc["CN-YN", "price_comparable"]
     assert chosen.loc["CN-YN", "price_n_options"] >= 2
+    in_2016 = choose_prices(regions, prices, 2016).set_index("region_id")
+    assert in_2016.loc["CN-YN", "price_basis"] == "industrial"
+    assert not in_2016.loc["CN-YN", "price_is_fallback"] and in_2016.loc["CN-YN", "price_year"] == 2014
     assert chosen.loc["US-VA", "price_basis"] == "industrial"
     assert chosen.loc["IE", "price_n_options"] >= 6
     assert chosen.loc["CN-GS", "price_min_usd_per_kwh"] < chosen.loc["CN-GS", "price_max_usd_per_kwh"]

@@ -174,10 +174,16 @@ def test_all_31_chinese_provinces_have_a_price(prepared):
     assert cn["region_id"].nunique() == 31
     provinces = prepared["ne-admin1"]
     assert set(cn["region_id"]) == set(provinces.loc[provinces["parent_id"] == "CN", "region_id"])
-    # No province falls back to the national figure any more.
+    # Every province has a price of its own; in 2026 a province falls back to the national
+    # figure only where its own latest large-consumer price is older than the comparability
+    # window (then the national one is current and flagged), and every province compares.
     chosen = yearly.region_prices(2026).set_index("region_id")
     in_china = chosen[chosen["parent_id"] == "CN"]
-    assert len(in_china) == 31 and not in_china["price_is_fallback"].any()
+    assert len(in_china) == 31 and in_china["price_comparable"].all()
+    large = cn[cn["basis"].isin(["industrial", "data center"])]
+    latest = large.groupby("region_id")["year"].max()
+    old = set(latest[latest < 2026 - 3].index)
+    assert set(in_china.index[in_china["price_is_fallback"].astype(bool)]) <= old
 
 
 def test_chinese_provinces_priced_and_contract_prices_classed_apart(prepared):
