@@ -189,7 +189,7 @@ def test_all_31_chinese_provinces_have_a_price(prepared):
 def test_chinese_provinces_priced_and_contract_prices_classed_apart(prepared):
     cn = prepared["cn-province-prices"]
     assert cn["region_id"].nunique() >= 30 and "CN-YN" in set(cn["region_id"])
-    assert set(cn["basis"]) <= {"industrial", "contract"}
+    assert set(cn["basis"]) <= {"industrial", "contract", "data center"}
     # Yunnan's aluminium-smelter deal is a negotiated price, not the province's tariff.
     yunnan = cn[cn["region_id"] == "CN-YN"].set_index("basis")
     assert "contract" in yunnan.index and "industrial" in yunnan.index
