@@ -14,11 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from geomap import __version__
-from geomap.data import userlayers
-from geomap.data.catalog import USER_KINDS
+from geomap.data.catalog import MAX_FILE_BYTES, USER_KINDS
 from geomap.errors import GeomapError
 from geomap.schema import PRICE_BASES
-from geomap.sources.user import MAX_FILE_BYTES, UserLayerError
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -132,15 +130,14 @@ def _prices(args: argparse.Namespace):
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:
-    from geomap.regions.choices import (
-        price_options,  # heavy: loads only for the subcommand that runs
+    from geomap.regions.choices import (  # heavy: loads only for the subcommand that runs
+        price_history,
+        price_options,
     )
 
     options = price_options(args.region.upper(), args.year)
     chosen = _prices(args).set_index("region_id").loc[args.region.upper()]
     if args.history:
-        from geomap.regions.choices import price_history  # heavy: loads only for this subcommand
-
         history = price_history(args.region.upper(), chosen["price_key"])
         columns = ["year", "scope", "basis", "usd_per_kwh", "large_consumer", "chosen", "layer",
                    "basis_detail", "source", "key"]
@@ -284,6 +281,9 @@ def _cmd_loadtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from geomap.data import userlayers  # heavy: loads only for the subcommand that runs
+    from geomap.sources.user import UserLayerError  # heavy: as above
+
     if args.list:
         if args.path is not None:
             raise UserLayerError("give either PATH or --list, not both")

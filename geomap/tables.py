@@ -12,6 +12,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geomap import settings
@@ -75,22 +76,12 @@ def number(value: object, *, strict: bool = False) -> float | None:
     >>> number("45 km", strict=True), number("1e3", strict=True)
     (None, 1000.0)
     """
-    if value is None:
+    if value is None or value is pd.NA:
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    try:
-        if pd.isna(value):  # numpy and pandas missing values
-            return None
-    except (TypeError, ValueError):
-        pass
-    if not isinstance(value, str):
-        try:
-            out = float(value)  # numpy scalars
-        except (TypeError, ValueError):
-            return None
+    if isinstance(value, int | float | np.number):  # NaN and inf are not numbers here
+        out = float(value)
         return out if math.isfinite(out) else None
-    text = value.strip()
+    text = str(value).strip()
     if strict:
         if _STRICT_NUMBER_RE.fullmatch(text):
             out = float(text)

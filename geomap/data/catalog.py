@@ -30,6 +30,8 @@ KINDS = (
 USER_KINDS = ("data_centers", "electricity_prices", "mining")
 #: The loader of every user layer's record.
 USER_LOADER = "user_layer"
+#: Largest user file accepted, in bytes (20 MB); a larger file is refused as a whole.
+MAX_FILE_BYTES = 20_000_000
 
 #: Formats a record may declare for its files.
 FORMATS = ("geojson", "json", "csv", "tsv", "xlsx", "zip", "table")

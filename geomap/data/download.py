@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import openpyxl
 import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
@@ -162,6 +161,8 @@ def check_content(path: Path, fmt: str, check: Check | None, what: str) -> int |
             if missing:
                 raise DownloadError(f"{what}: CSV lacks column(s) {', '.join(missing)}")
         elif fmt == "xlsx":
+            import openpyxl  # optional heavy reader: only xlsx downloads need it
+
             book = openpyxl.load_workbook(path, read_only=True)
             count = sum(ws.max_row or 0 for ws in book.worksheets)
             book.close()

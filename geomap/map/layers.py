@@ -64,19 +64,16 @@ def region_layer(table: gpd.GeoDataFrame, metric: str,
     col, title = METRICS[metric]
     fmt = ".4f" if metric != "bitcoin" else ",.0f"
     t = table.copy()
-    comparable = t["price_comparable"].fillna(False).astype(bool) if "price_comparable" in t else (
-        pd.Series(True, index=t.index))
+    comparable = t["price_comparable"].fillna(False).astype(bool)
     coloured = t[col].notna() & (comparable | all_prices)
     breaks = class_breaks(t.loc[coloured, col])
     t["fill"] = [colour_for(v, breaks) if ok else (NOT_COMPARABLE if not pd.isna(v) else NO_DATA)
                  for v, ok in zip(t[col], coloured, strict=True)]
     t["apart"] = ~comparable & t[col].notna()
-    reasons = t["price_not_comparable_reason"] if "price_not_comparable_reason" in t else (
-        pd.Series(pd.NA, index=t.index))
     t["label_comparable"] = [
         "comparable: a large consumer's price of the last 3 years" if ok
         else f"not comparable: {esc(r) if not pd.isna(r) else 'no price'}"
-        for ok, r in zip(comparable, reasons, strict=True)
+        for ok, r in zip(comparable, t["price_not_comparable_reason"], strict=True)
     ]
     t["label_name"] = t["name"].map(esc)
     t["label_price"] = [

@@ -82,7 +82,7 @@ def _name_key(text: str) -> str:
     >>> _name_key("São Paulo (sa-east-1)")
     'sao paulo sa east 1'
     """
-    return " ".join(names.words(text, ascii_only=True))  # names.key(text, ascii_only=True), faster
+    return names.key(text, ascii_only=True)
 
 
 # ---------------------------------------------------------------- cities

@@ -40,16 +40,13 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from geomap.data.catalog import USER_KINDS, Source
+from geomap.data.catalog import MAX_FILE_BYTES, USER_KINDS, Source
 from geomap.errors import DataFormatError
 from geomap.names import slug
 from geomap.quality import RejectLog
 from geomap.schema import GEOMETRY_KINDS, SCHEMAS
 from geomap.sources.base import LoadContext
 from geomap.sources.user_rows import VALIDATORS, CountryShapes, Row, RowProblem
-
-#: Largest file accepted, in bytes (20 MB); a larger file is refused as a whole.
-MAX_FILE_BYTES = 20_000_000
 
 _ALIASES = {
     "latitude": "lat",
