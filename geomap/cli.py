@@ -16,7 +16,7 @@ from pathlib import Path
 from geomap import __version__
 from geomap.data.catalog import MAX_FILE_BYTES, USER_KINDS
 from geomap.errors import GeomapError
-from geomap.schema import PRICE_BASES
+from geomap.schema import PRICE_BASES, price_basis
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
@@ -86,13 +86,22 @@ def _report_joins(report) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> int:
+    from geomap import dollars  # heavy: loads only for the subcommand that runs
     from geomap.regions.yearly import summarize  # heavy: loads only for the subcommand that runs
 
     table, report = summarize(args.year, basis=args.basis, price_layer=args.price_layer)
     if not args.quiet:
         _report_joins(report)
-    _write_table(table, args.format)
+    _write_table(dollars.prices_in(table, _base_year(args)), args.format)
     return 0
+
+
+def _base_year(args: argparse.Namespace) -> int | None:
+    """``--dollars``, checked against the CPI table (a clear error for a year it lacks)."""
+    from geomap import dollars  # heavy: loads only for the subcommand that runs
+
+    base = getattr(args, "dollars", None)
+    return None if base is None else dollars.check_base_year(base)
 
 
 def _assumptions(args: argparse.Namespace):
@@ -129,6 +138,18 @@ def _prices(args: argparse.Namespace):
     return apply_price_choices(prices, tuple(picks), args.year)
 
 
+def _in_dollars(frame, args: argparse.Namespace):
+    """Rows with ``usd_per_kwh`` of their ``year``, deflated to ``--dollars`` (when given)."""
+    from geomap import dollars  # heavy: loads only for the subcommand that runs
+
+    base = _base_year(args)
+    out = frame.copy()
+    out["dollars"] = dollars.label(base)
+    if base is not None:
+        out["usd_per_kwh"] = out["usd_per_kwh"].astype(float) * dollars.factors(out["year"], base)
+    return out
+
+
 def _cmd_prices(args: argparse.Namespace) -> int:
     from geomap.regions.choices import (  # heavy: loads only for the subcommand that runs
         price_history,
@@ -141,14 +162,14 @@ def _cmd_prices(args: argparse.Namespace) -> int:
         history = price_history(args.region.upper(), chosen["price_key"])
         columns = ["year", "scope", "basis", "usd_per_kwh", "large_consumer", "chosen", "layer",
                    "basis_detail", "source", "key"]
-        _write_table(history[columns].round({"usd_per_kwh": 6}), args.format)
+        _write_table(_in_dollars(history[columns], args).round({"usd_per_kwh": 6}), args.format)
         return 0
     if not args.quiet:
         print(f"{args.region.upper()} in {args.year}: {len(options)} sourced prices; geomap uses "
               f"{chosen['price_usd_per_kwh']:.4f} US$/kWh ({chosen['price_year']}, "
               f"{chosen['price_basis']}, chosen by {chosen['price_chosen_by']}). "
               "Use one with `geomap costs ... --price REGION=KEY`.", file=sys.stderr)
-    _write_table(options.round({"usd_per_kwh": 6}), args.format)
+    _write_table(_in_dollars(options, args).round({"usd_per_kwh": 6}), args.format)
     return 0
 
 
@@ -157,7 +178,7 @@ def _cmd_costs(args: argparse.Namespace) -> int:
 
     gpu, model = catalogs.get_gpu(args.gpu), catalogs.get_model(args.model)
     a = _assumptions(args)
-    table = estimate.cost_table(_prices(args), gpu, model, a, args.year)
+    table = estimate.cost_table(_prices(args), gpu, model, a, args.year, dollars=_base_year(args))
     if not args.quiet:
         inputs = estimate.describe_inputs(gpu, model, a, args.year)
         tp = inputs["throughput"]
@@ -190,7 +211,9 @@ def _cmd_embodied(args: argparse.Namespace) -> int:
         "throughput_method": tp.method,
     }
     if args.region:
-        prices = _prices(args).set_index("region_id")
+        from geomap import dollars  # heavy: loads only for the subcommand that runs
+
+        prices = dollars.prices_in(_prices(args), _base_year(args)).set_index("region_id")
         if args.region.upper() not in prices.index:
             raise GeomapError(f"unknown region {args.region!r}; see `geomap regions` for region_id values")
         row = prices.loc[args.region.upper()]
@@ -255,7 +278,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     spec = MapSpec(year=args.year, gpu=args.gpu, model=args.model, layers=layers,
                    metric=args.metric, basemap=args.basemap, pue=args.pue,
                    utilization=args.utilization, lifetime_years=args.lifetime_years,
-                   gpu_hour_usd=args.gpu_hour_usd)
+                   gpu_hour_usd=args.gpu_hour_usd, dollars=_base_year(args))
     size = export_html(spec, args.out)
     print(f"wrote {args.out} ({size / 1e6:.2f} MB, year {spec.year}, {spec.effective_metric})")
     return 0
@@ -408,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="colour regions by (default: cost from 2020, bitcoin before)")
     export.add_argument("--layers", help="comma-separated: regions,data_centers,cables,landing_points,mining")
     export.add_argument("--basemap", action="store_true", help="add OpenStreetMap tiles (needs internet)")
+    _add_dollars(export)
     export.set_defaults(func=_cmd_export)
 
     bench = sub.add_parser("bench", help="print speed figures (join throughput, cost recompute)")
@@ -459,13 +483,28 @@ def _add_price_pick(parser: argparse.ArgumentParser) -> None:
                              "(keys: `geomap prices REGION`; repeatable)")
 
 
+def _basis(name: str) -> str:
+    basis = price_basis(name)
+    if basis is None:
+        raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(PRICE_BASES)}")
+    return basis
+
+
 def _add_year_and_price(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, default=date.today().year,
                         help="prices at or before this year; what was in service then")
-    parser.add_argument("--basis", choices=PRICE_BASES,
-                        help="prefer this price basis (default: industrial, then others)")
+    parser.add_argument("--basis", type=_basis, metavar="BASIS",
+                        help="prefer this price basis: " + ", ".join(PRICE_BASES)
+                             + " (default: the comparability rule)")
     parser.add_argument("--price-layer", metavar="NAME",
                         help="use only this price layer (e.g. worldbank-electricity-price)")
+    _add_dollars(parser)
+
+
+def _add_dollars(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dollars", type=int, metavar="YEAR",
+                        help="express US$ amounts in constant dollars of YEAR (US CPI-U); "
+                             "default: each price in the dollars of its own year")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

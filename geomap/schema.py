@@ -8,12 +8,33 @@ import pandas as pd
 
 CRS = "EPSG:4326"
 
-#: The price bases geomap compares; a table's own wording goes to ``basis_detail``.
-#: ``contract`` is a negotiated price (a bilateral or direct-purchase deal), not a published tariff;
-#: ``non-household band`` a price for one of Eurostat's annual-consumption bands (its band in
-#: ``basis_detail``); ``wholesale`` a market price without network charges, levies or taxes.
-PRICE_BASES = ("industrial", "commercial", "business tariff", "data center", "contract", "wholesale",
-               "non-household band")
+#: The price bases geomap compares (the README's table says what each is); a table's own wording
+#: goes to ``basis_detail``. ``large_industry_tariff`` a published tariff for large or high-voltage
+#: users (Chinese grid agency-purchase prices included); ``industrial_average`` the industrial
+#: sector's average revenue per kWh (EIA); ``non_household_band`` Eurostat's price for one
+#: annual-consumption band (the band in ``basis_detail``); ``data_center_rate`` a published rate for
+#: data centers; ``small_business_tariff`` the World Bank *Doing Business* small-warehouse bill;
+#: ``commercial_average`` the commercial sector's average; ``contract`` one buyer's negotiated deal;
+#: ``wholesale`` a market price without network charges, levies or taxes.
+PRICE_BASES = ("large_industry_tariff", "industrial_average", "non_household_band", "data_center_rate",
+               "small_business_tariff", "commercial_average", "contract", "wholesale")
+#: Names of bases before they were split and renamed (still read from user files and URLs).
+LEGACY_PRICE_BASES = {"industrial": "industrial_average", "commercial": "commercial_average",
+                      "business tariff": "small_business_tariff", "data center": "data_center_rate",
+                      "non-household band": "non_household_band"}
+
+
+def price_basis(name: object) -> str | None:
+    """The basis called ``name`` (any case; spaces or hyphens for underscores; an older name), or None.
+
+    >>> price_basis("Large industry tariff"), price_basis("business tariff"), price_basis("retail")
+    ('large_industry_tariff', 'small_business_tariff', None)
+    """
+    text = " ".join(str(name or "").lower().split())
+    if text in LEGACY_PRICE_BASES:
+        return LEGACY_PRICE_BASES[text]
+    key = text.replace(" ", "_").replace("-", "_")
+    return key if key in PRICE_BASES else None
 #: Prices above this (US cents/kWh) are rejected as artefacts (e.g. Venezuela's 2014-2019
 #: Doing Business values of 124-1,038 cents, converted at an official exchange rate).
 MAX_US_CENTS_PER_KWH = 100.0
@@ -29,8 +50,7 @@ MAX_US_CENTS_PER_KWH = 100.0
 #:     ``country_id``/``region_id`` what the source says about where it is (for records
 #:     without a point); ``year_in_service`` first year operational.
 #: electricity_prices (no geometry)
-#:     ``usd_per_kwh`` in US dollars; ``basis`` "industrial" | "commercial" | "business tariff" |
-#:     "data center" | "wholesale" (``basis_detail`` the source's own wording); ``taxes_included`` True/False/<NA> (not stated);
+#:     ``usd_per_kwh`` in US dollars; ``basis`` one of :data:`PRICE_BASES` (``basis_detail`` the source's own wording); ``taxes_included`` True/False/<NA> (not stated);
 #:     ``price_local``/``currency`` the figure as published; ``fx_year`` the year of the
 #:     annual-average exchange rate used to convert it; ``layer`` the catalog record.
 #: cables

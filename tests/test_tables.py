@@ -11,7 +11,8 @@ import pytest
 TABLES = sorted((Path(__file__).resolve().parents[1] / "layers" / "tables").glob("*.csv"))
 #: Words that describe how or where a fact was looked up, not the publication it comes from.
 LOOKUP_TRACES = re.compile(
-    r"find_string|read_file|index id|search (tool|corpus|result)|stored copy|read (with|via)\b",
+    r"find_string|read_file|index id|search (tool|corpus|result)|stored copy|read (with|via)\b"
+    r"|surfaced by|datasetsearch|\bread (in )?20\d\d\b|transcribed from an image in GitHub",
     re.IGNORECASE)
 #: Columns that hold where a fact comes from.
 SOURCE_COLUMNS = re.compile(r"(^|_)source$")

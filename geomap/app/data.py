@@ -44,11 +44,13 @@ def missing_layers() -> list[str]:
 @st.cache_resource(show_spinner=False)
 def cost_table(year: int, gpu: str, model: str, pue: float, util: float, life: float,
                rent: float | None, basis: str | None = None, price_layer: str | None = None,
-               choices: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+               choices: tuple[tuple[str, str], ...] = (),
+               dollars: int | None = None) -> pd.DataFrame:
     a = catalogs.with_overrides(catalogs.default_assumptions(), pue=pue, utilization=util,
                             lifetime_years=life, gpu_hour_usd=rent)
     prices = apply_price_choices(yearly.region_prices(year, basis, price_layer), choices, year)
-    return estimate.cost_table(prices, catalogs.get_gpu(gpu), catalogs.get_model(model), a, year)
+    return estimate.cost_table(prices, catalogs.get_gpu(gpu), catalogs.get_model(model), a, year,
+                               dollars=dollars)
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,9 +67,9 @@ def data_centers(year: int) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False, max_entries=16)
 def region_costs(year: int, gpu: str, model: str, pue: float, util: float, life: float,
                  rent: float | None, basis: str | None, price_layer: str | None,
-                 choices: tuple[tuple[str, str], ...]):
+                 choices: tuple[tuple[str, str], ...], dollars: int | None = None):
     spec = builder.MapSpec(year=year, gpu=gpu, model=model, pue=pue, utilization=util,
-                           lifetime_years=life, gpu_hour_usd=rent, basis=basis,
+                           lifetime_years=life, gpu_hour_usd=rent, basis=basis, dollars=dollars,
                            price_layer=price_layer, price_choices=choices)
     return builder.cost_regions(spec)
 
@@ -76,7 +78,7 @@ def folium_map(spec: builder.MapSpec, route: dict | None):
     """Built on every run: a folium map must not be rendered twice (its data is cached)."""
     table = region_costs(spec.year, spec.gpu, spec.model, spec.pue, spec.utilization,
                          spec.lifetime_years, spec.gpu_hour_usd, spec.basis, spec.price_layer,
-                         spec.price_choices)
+                         spec.price_choices, spec.dollars)
     return assets.serve_locally(builder.build_map(spec, table, route), STATIC_URL)
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import dollars
 from geomap.app import data, panel, upload
 from geomap.app.panel import md_escape as md
 from geomap.app.price_picker import price_picker
@@ -76,13 +77,19 @@ def main() -> None:
         rent = st.number_input("US$ per GPU-hour", 0.1, 20.0, 2.0, 0.1) if rent_on else None
         st.subheader("Electricity prices")
         st.selectbox("Prefer this price basis", [None, *PRICE_BASES], key="basis",
-                      format_func=lambda b: "default (industrial first)" if b is None else b,
+                      format_func=lambda b: "default (the comparability rule)" if b is None else b,
                       help="Sources disagree; each region's own sourced prices of this basis are "
                            "used first. A region's panel lists every sourced value and lets you "
                            "pick one.")
         price_layers = [s.name for s in load_catalog().by_kind("electricity_prices")]
         price_layer = st.selectbox("Price sources", [None, *price_layers],
                                    format_func=lambda n: "all sources" if n is None else n)
+        cpi_years = sorted(dollars.cpi_u(), reverse=True)
+        st.selectbox("Dollars", [None, *cpi_years], key="dollars",
+                     format_func=lambda y: "nominal (each price in its own year's US$)" if y is None
+                     else f"constant US$ of {y} (CPI-U)",
+                     help="Constant dollars deflate every price from its own year (and the GPU's "
+                          "price from its price year) with the US CPI-U, so 2015 and 2025 compare.")
         st.checkbox("Colour every priced region", key="all_prices",
                     help="By default only regions whose price compares (a large consumer's price "
                          "of the last 3 years) are coloured; the others are drawn pale with the "
@@ -106,11 +113,13 @@ def main() -> None:
                            metric=None if metric == "auto" else metric, basemap=basemap,
                            pue=pue, utilization=util, lifetime_years=life, gpu_hour_usd=rent,
                            basis=basis, price_layer=price_layer, price_choices=picks,
-                           all_prices=bool(st.session_state.get("all_prices")))
+                           all_prices=bool(st.session_state.get("all_prices")),
+                           dollars=st.session_state.get("dollars"))
     spec_json = json.dumps({**spec.__dict__, "layers": sorted(layers)})
 
     try:
-        costs = data.cost_table(year, gpu, model, pue, util, life, rent, basis, price_layer, picks)
+        costs = data.cost_table(year, gpu, model, pue, util, life, rent, basis, price_layer, picks,
+                                spec.dollars)
     except GeomapError as exc:
         st.error(md(str(exc)))
         st.stop()
@@ -151,34 +160,38 @@ def main() -> None:
             p = panel.region_panel(costs, data.summary(year), data.data_centers(year), region, compare)
             st.subheader(f"{md(p['name'])} ({md(region)})")
             price = p["price"]
+            unit = "US$" if spec.dollars is None else f"{spec.dollars} US$"
             if price["usd_per_kwh"] is None:
                 st.warning("No sourced electricity price for this region.")
             else:
                 fallback = " — country figure (no regional price)" if price["is_fallback"] else ""
                 picked = " — your pick" if price["chosen_by"] == "user" else ""
-                st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} US$/kWh, {price['year']}, "
+                st.markdown(f"**Electricity:** {price['usd_per_kwh']:.4f} {unit}/kWh, {price['year']}, "
                             f"{md(price['basis'])}{fallback}{picked}")
+                if spec.dollars is not None:
+                    st.caption(f"In constant US$ of {spec.dollars} (US CPI-U): deflated from "
+                               f"{price['year']} dollars; the GPU's price from its price year.")
                 if price["comparable"] is False:
                     st.warning("This price does not compare with a large consumer's current price: "
                                + md(price["not_comparable_reason"] or "unknown") + ".")
                 st.caption(f"Source: {panel.md_source(price['source'])}. Range of this region's sourced values: "
-                           f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} US$/kWh.")
+                           f"{price['min_usd_per_kwh']:.4f}–{price['max_usd_per_kwh']:.4f} {unit}/kWh.")
                 price_picker(region, year, price["key"])
                 c = p["cost"]
                 m1, m2, m3 = st.columns(3)
-                m1.metric("US$ / M input tokens", f"{c['usd_per_mtok_input']:.4f}")
-                m2.metric("US$ / M output tokens", f"{c['usd_per_mtok_output']:.4f}")
+                m1.metric(f"{unit} / M input tokens", f"{c['usd_per_mtok_input']:.4f}")
+                m2.metric(f"{unit} / M output tokens", f"{c['usd_per_mtok_output']:.4f}")
                 m3.metric("kWh / M output tokens", f"{c['kwh_per_mtok_output']:.3f}")
-                st.bar_chart(pd.DataFrame({"US$ per M output tokens": [
+                st.bar_chart(pd.DataFrame({f"{unit} per M output tokens": [
                     c["capital_usd_per_mtok_output"], c["energy_usd_per_mtok_output"]]},
                     index=["capital (GPU + server)" if rent is None else "rent less electricity",
                            "electricity × PUE"]), horizontal=True, height=160)
-                st.caption(f"Bitcoin era: {c['usd_per_phs_day']:,.0f} US$ of electricity per PH/s-day.")
+                st.caption(f"Bitcoin era: {c['usd_per_phs_day']:,.0f} {unit} of electricity per PH/s-day.")
                 for key, label in (("cheapest", "cheapest region"), ("compare", "your comparison")):
                     other = p[key]
                     if other and other["ratio"]:
                         st.markdown(f"vs {label} **{md(other['name'])}**: {other['usd_per_mtok_output']:.4f} "
-                                    f"US$/M out — this region costs {other['ratio']:.2f}×.")
+                                    f"{unit}/M out — this region costs {other['ratio']:.2f}×.")
             user_city = st.text_input("Your city (for the round-trip time)", "San Francisco",
                                       key="rtt_city")
             if user_city.strip():

@@ -25,7 +25,7 @@ def price_picker(region_id: str, year: int, chosen_key: str | None = None) -> No
     options = price_options(region_id, year)  # cached in the library
     if options.empty:
         return
-    labels = {RULE: "geomap's rule (the region's own latest price, industrial first)"}
+    labels = {RULE: "geomap's rule (a large consumer's recent price first; own, then country)"}
     for o in options.to_dict("records"):
         later = f", published after {year}" if o["after_year"] else ""
         labels[o["key"]] = (f"{o['usd_per_kwh']:.4f} US$/kWh · {o['year']} · {o['basis']} · "

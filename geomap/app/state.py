@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from geomap.schema import PRICE_BASES
+from geomap.dollars import cpi_u
+from geomap.schema import price_basis
 
 THIS_YEAR = date.today().year
 FIRST_YEAR = 1851
@@ -40,9 +41,10 @@ def init_state(gpus: list[str], models: list[str], region_ids: list[str]) -> Non
     chosen = set(layers.split(",")) if layers else set(LAYER_PARAM.values())
     for layer, short in LAYER_PARAM.items():
         st.session_state[f"layer_{layer}"] = short in chosen
-    basis = _param("basis", "")
-    st.session_state["basis"] = basis if basis in PRICE_BASES else None
+    st.session_state["basis"] = price_basis(_param("basis", ""))
     st.session_state["all_prices"] = _param("allprices", "") == "1"
+    base = _param("dollars", 0)
+    st.session_state["dollars"] = base if base in cpi_u() else None
     picks = {}
     for item in (_param("prices", "") or "").split(","):
         region_id, _, key = item.partition(":")
@@ -63,6 +65,8 @@ def write_state() -> None:
         params["region"] = st.session_state["region"]
     if st.session_state.get("all_prices"):
         params["allprices"] = "1"
+    if st.session_state.get("dollars"):
+        params["dollars"] = str(st.session_state["dollars"])
     if st.session_state.get("basis"):
         params["basis"] = st.session_state["basis"]
     if st.session_state.get("price_choices"):

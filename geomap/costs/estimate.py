@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
+from geomap import dollars as constant
 from geomap.costs.catalogs import asic_efficiency, throughput_for
 from geomap.costs.formulas import Assumptions, Gpu, Model, bitcoin_kwh_per_phs_day, region_costs
 
@@ -14,7 +17,7 @@ COST_COLUMNS = [
     "price_comparable", "price_not_comparable_reason", "price_key",
     "usd_per_mtok_input", "usd_per_mtok_output", "kwh_per_mtok_input", "kwh_per_mtok_output",
     "capital_usd_per_mtok_output", "energy_usd_per_mtok_output", "capital_share", "energy_share",
-    "usd_per_phs_day", "asic_j_per_th",
+    "usd_per_phs_day", "asic_j_per_th", "dollars",
 ]
 
 
@@ -24,11 +27,19 @@ def cost_table(
     model: Model,
     assumptions: Assumptions,
     year: int,
+    dollars: int | None = None,
 ) -> pd.DataFrame:
     """One row per region: price, $/Mtok input and output, kWh/Mtok, shares, Bitcoin metric.
 
-    Pure given its inputs: recomputing after a GPU or model change touches no file.
+    ``dollars``: a base year for constant dollars (CPI-U) - each price is deflated from its own
+    year and the GPU's price from its price year; None keeps every amount nominal. The GPU-hour
+    rent assumption, when set, is taken as given. Pure given its inputs: recomputing after a
+    GPU or model change touches no file.
     """
+    prices = constant.prices_in(prices, dollars)
+    if dollars is not None and gpu.price_usd and gpu.price_year:
+        gpu = dataclasses.replace(
+            gpu, price_usd=gpu.price_usd * constant.factor(gpu.price_year, dollars))
     tp = throughput_for(gpu, model)
     costs = region_costs(prices["price_usd_per_kwh"].to_numpy(dtype=float), tp, gpu, assumptions)
     out = pd.concat([prices.reset_index(drop=True), costs], axis=1)

@@ -45,6 +45,7 @@ class MapSpec:
     price_layer: str | None = None  # only this price layer (None: every source)
     price_choices: tuple[tuple[str, str], ...] = ()  # (region_id, option key) picked by the user
     all_prices: bool = False  # colour every priced region, not only those whose price compares
+    dollars: int | None = None  # constant US$ of this year (CPI-U); None: nominal
 
     @property
     def effective_metric(self) -> str:
@@ -64,7 +65,7 @@ def cost_regions(spec: MapSpec) -> gpd.GeoDataFrame:
     prices = choices.apply_price_choices(
         yearly.region_prices(spec.year, spec.basis, spec.price_layer), spec.price_choices, spec.year)
     table = estimate.cost_table(prices, catalogs.get_gpu(spec.gpu), catalogs.get_model(spec.model),
-                                spec.assumptions(), spec.year)
+                                spec.assumptions(), spec.year, dollars=spec.dollars)
     regions = load_regions()[["region_id", "geometry"]]
     return gpd.GeoDataFrame(regions.merge(table, on="region_id", how="right"), crs=regions.crs)
 

@@ -64,6 +64,10 @@ def region_layer(table: gpd.GeoDataFrame, metric: str,
     col, title = METRICS[metric]
     fmt = ".4f" if metric != "bitcoin" else ",.0f"
     t = table.copy()
+    unit = "$"
+    if "dollars" in t.columns and len(t) and t["dollars"].iloc[0] != "nominal US$":
+        title = f"{title}, in {t['dollars'].iloc[0]}"
+        unit = str(t["dollars"].iloc[0]).replace(" (CPI-U)", "")
     comparable = t["price_comparable"].fillna(False).astype(bool)
     coloured = t[col].notna() & (comparable | all_prices)
     breaks = class_breaks(t.loc[coloured, col])
@@ -77,14 +81,15 @@ def region_layer(table: gpd.GeoDataFrame, metric: str,
     ]
     t["label_name"] = t["name"].map(esc)
     t["label_price"] = [
-        f"{fmt_value(p, '.4f')} $/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
+        f"{fmt_value(p, '.4f')} {esc(unit)}/kWh ({esc(y)}, {esc(b)}{', country fallback' if fb is True else ''}"
         f"{', your pick' if by == 'user' else ''})"
         if not pd.isna(p) else "no data"
         for p, y, b, fb, by in zip(t["price_usd_per_kwh"], t["price_year"], t["price_basis"],
                                    t["price_is_fallback"], t["price_chosen_by"], strict=True)
     ]
     t["label_cost"] = [
-        f"{fmt_value(i, '.4f')} in / {fmt_value(o, '.4f')} out $/Mtok" if not pd.isna(o) else "no data"
+        f"{fmt_value(i, '.4f')} in / {fmt_value(o, '.4f')} out {esc(unit)}/Mtok" if not pd.isna(o)
+        else "no data"
         for i, o in zip(t["usd_per_mtok_input"], t["usd_per_mtok_output"], strict=True)
     ]
     t["label_kwh"] = t["kwh_per_mtok_output"].map(lambda v: fmt_value(v, ".3f", " kWh/Mtok out"))

@@ -10,8 +10,9 @@ from geomap.data import store
 from geomap.data.catalog import Catalog, load_catalog
 
 #: Order in which price bases are preferred when a region has several (the user can choose).
-BASIS_PREFERENCE = ("industrial", "non-household band", "data center", "business tariff",
-                    "commercial", "contract", "wholesale")
+BASIS_PREFERENCE = ("large_industry_tariff", "industrial_average", "non_household_band",
+                    "data_center_rate", "small_business_tariff", "commercial_average", "contract",
+                    "wholesale")
 
 PRICE_COLUMNS = [
     "price_usd_per_kwh",
@@ -35,7 +36,8 @@ PRICE_COLUMNS = [
 ]
 
 #: Bases of a price that a large consumer (a data center) pays: these compare with each other.
-LARGE_CONSUMER_BASES = ("industrial", "non-household band", "data center")
+LARGE_CONSUMER_BASES = ("large_industry_tariff", "industrial_average", "non_household_band",
+                        "data_center_rate")
 #: A large consumer's price compares for a year when it is at most this many years older.
 COMPARABLE_WINDOW_YEARS = 3
 
@@ -183,8 +185,8 @@ def fx_rate_used(row: pd.Series | dict) -> float | None:
 
 #: Why a price of each basis does not compare with a large consumer's.
 _BASIS_REASONS = {
-    "business tariff": "small-business tariff only",
-    "commercial": "commercial average only",
+    "small_business_tariff": "small-business tariff only",
+    "commercial_average": "commercial average only",
     "contract": "one buyer's contract only",
     "wholesale": "wholesale only",
 }
@@ -194,11 +196,11 @@ def not_comparable_reason(basis: str, price_year: int, year: int) -> str | None:
     """Why a price of ``basis`` from ``price_year`` does not compare with a large consumer's
     current price in ``year``, or None when it does.
 
-    >>> not_comparable_reason("industrial", 2024, 2026) is None
+    >>> not_comparable_reason("industrial_average", 2024, 2026) is None
     True
-    >>> not_comparable_reason("industrial", 2019, 2026)
+    >>> not_comparable_reason("industrial_average", 2019, 2026)
     'stale: 2019'
-    >>> not_comparable_reason("business tariff", 2019, 2019)
+    >>> not_comparable_reason("small_business_tariff", 2019, 2019)
     'small-business tariff only'
     """
     if basis not in LARGE_CONSUMER_BASES:

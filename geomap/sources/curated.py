@@ -24,6 +24,12 @@ def _fx_table(source: Source) -> dict[tuple[str, int], float]:
     return fx_rates(source.table_path().parent / source.options.get("fx_table", "fx_rates.csv"))
 
 
+def _detail(rec: dict) -> str:
+    """The row's own wording of its basis, with its consumer class or voltage when stated."""
+    parts = [rec["basis"].strip(), *(text(rec.get(c)) for c in ("consumer", "voltage"))]
+    return "; ".join(dict.fromkeys(p for p in parts if p))
+
+
 def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
     """A curated price table: local price -> USD with the row's (or fx table's) stated rate.
 
@@ -59,10 +65,11 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
         # classes every row, else the ``basis`` column itself must be a class.
         row_class = text(rec.get("basis_class"))
         has_detail = bool(row_class or opts.get("basis"))  # then ``basis`` is the row's wording
-        basis_class = row_class or opts.get("basis") or rec["basis"].strip()
-        if basis_class not in PRICE_BASES:
+        named = row_class or opts.get("basis") or rec["basis"].strip()
+        basis_class = named if named in PRICE_BASES else None
+        if basis_class is None:
             ctx.log.add(path.name, label, "basis_class" if row_class else "basis",
-                        f"{basis_class!r} is not one of {', '.join(PRICE_BASES)}")
+                        f"{named!r} is not one of {', '.join(PRICE_BASES)}")
             continue
         currency = rec.get("currency", opts.get("currency", "USD")).strip().upper()
         fx_year: int | None = int(year)
@@ -85,7 +92,7 @@ def load_curated_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                 "usd_per_kwh": price / rate,
                 "year": int(year),
                 "basis": basis_class,
-                "basis_detail": rec["basis"].strip() if has_detail else text(rec.get("notes")),
+                "basis_detail": _detail(rec) if has_detail else text(rec.get("notes")),
                 "taxes_included": flag(rec.get("taxes_included", "")),
                 "price_local": price,
                 "currency": currency,

@@ -30,7 +30,7 @@ def load_eia_state_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
         if region != "US" and not is_current_code(region):
             ctx.log.add(path.name, label, "State", f"not a US state code: {state!r}")
             continue
-        for sector in opts["sectors"]:
+        for sector, basis in opts["sectors"].items():
             cents = number(rec[sector]) if str(rec[sector]).strip().upper() != "NA" else None
             if cents is None or not 0 < cents <= MAX_US_CENTS_PER_KWH:
                 ctx.log.add(path.name, label, sector, f"no usable price ({rec[sector]!r})")
@@ -40,7 +40,7 @@ def load_eia_state_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                     "region_id": region,
                     "usd_per_kwh": cents / 100,
                     "year": int(rec["Year"]),
-                    "basis": sector.lower(),
+                    "basis": basis,
                     "price_local": cents,
                     "currency": "USc",
                 }

@@ -75,7 +75,7 @@ def load_eurostat_band_prices(source: Source, ctx: LoadContext) -> pd.DataFrame:
                     "region_id": geo,
                     "usd_per_kwh": mean / rate,
                     "year": year,
-                    "basis": opts.get("basis", "non-household band"),
+                    "basis": opts.get("basis", "non_household_band"),
                     "basis_detail": f"Eurostat band {d['nrg_cons']} MWh a year, {tax}, mean of {which}",
                     "taxes_included": taxes_included,
                     "price_local": mean,

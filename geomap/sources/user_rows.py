@@ -19,7 +19,7 @@ from shapely.validation import explain_validity
 
 from geomap.places.countries import all_iso2, country_iso2
 from geomap.places.subdivisions import is_current_code
-from geomap.schema import GEOMETRY_KINDS, MAX_US_CENTS_PER_KWH, PRICE_BASES
+from geomap.schema import GEOMETRY_KINDS, MAX_US_CENTS_PER_KWH, PRICE_BASES, price_basis
 from geomap.tables import FX_FALLBACK_YEARS, flag, fx_rate, fx_rates, number
 
 #: Prices above this (US$/kWh) are rejected as a unit mistake (cents or MWh).
@@ -346,8 +346,8 @@ def _electricity_price(row: Row, layer: str, shapes: CountryShapes | None) -> di
     year = _year_field(f, "year", required=True)
     assert year is not None
     price = _price(f, year)
-    basis = (_text_field(f, "basis", required=True) or "").lower()
-    if basis not in PRICE_BASES:
+    basis = price_basis(_text_field(f, "basis", required=True))
+    if basis is None:
         raise RowProblem("basis", f"{f['basis']!r} is not one of {', '.join(PRICE_BASES)}")
     taxes: bool | None = None
     if f.get("taxes_included"):

@@ -43,6 +43,6 @@ def load_worldbank(source: Source, ctx: LoadContext) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows)
-    out["basis"] = source.options.get("basis", "business tariff")
+    out["basis"] = source.options.get("basis", "small_business_tariff")
     out["source"] = source.citation
     return out

@@ -110,19 +110,19 @@ def test_picking_a_sourced_price_changes_the_numbers_and_the_url(prepared):
 def test_preferring_a_price_basis_reprices_the_regions(prepared):
     at = _run(year="2019", region="US-VA")
     assert any("industrial" in m.value for m in at.markdown if "Electricity" in m.value)
-    _select(at, "Prefer this price basis").set_value("commercial").run()
+    _select(at, "Prefer this price basis").set_value("commercial_average").run()
     assert not at.exception
     shown = next(m.value for m in at.markdown if "Electricity" in m.value)
-    expected = yearly.region_prices(2019, "commercial").set_index("region_id").loc["US-VA"]
-    assert "commercial" in shown and f"{expected['price_usd_per_kwh']:.4f}" in shown
+    expected = yearly.region_prices(2019, "commercial_average").set_index("region_id").loc["US-VA"]
+    assert "commercial_average" in shown and f"{expected['price_usd_per_kwh']:.4f}" in shown
     q = at.query_params["basis"]
-    assert (q[0] if isinstance(q, list) else q) == "commercial"
+    assert (q[0] if isinstance(q, list) else q) == "commercial_average"
 
 
 def test_the_panel_says_when_a_price_does_not_compare_and_shows_its_history(prepared):
-    at = _run(year="2024", region="JP")
+    at = _run(year="2024", region="ML")
     assert not at.exception
-    reason = yearly.region_prices(2024).set_index("region_id").loc["JP", "price_not_comparable_reason"]
+    reason = yearly.region_prices(2024).set_index("region_id").loc["ML", "price_not_comparable_reason"]
     assert any("does not compare" in w.value and reason in w.value.replace("\\", "") for w in at.warning)
     assert any("Used:" in c.value for c in at.caption)  # the history marks the chosen value
     de = _run(year="2024", region="DE")
@@ -131,3 +131,28 @@ def test_the_panel_says_when_a_price_does_not_compare_and_shows_its_history(prep
     shown = _run(year="2024", region="DE", allprices="1")
     assert shown.checkbox(key="all_prices").value is True
     assert shown.query_params["allprices"] in ("1", ["1"])
+
+
+def test_constant_dollars_deflate_the_panel_and_stay_in_the_url(prepared):
+    from geomap import dollars
+
+    at = _run(year="2018", region="US-TX")
+    nominal = float(at.metric[1].value)
+    _select(at, "Dollars").set_value(2024).run()
+    assert not at.exception
+    q = at.query_params["dollars"]
+    assert (q[0] if isinstance(q, list) else q) == "2024"
+    prices = yearly.region_prices(2018)
+    row = estimate.cost_table(prices, catalogs.get_gpu("h800"), catalogs.get_model("deepseek-v3"),
+                              catalogs.default_assumptions(), 2018, dollars=2024)
+    row = row.set_index("region_id").loc["US-TX"]
+    assert float(at.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)
+    assert float(at.metric[1].value) != nominal
+    assert at.metric[1].label == "2024 US$ / M output tokens"
+    shown = next(m.value for m in at.markdown if "Electricity" in m.value)
+    nominal_price = prices.set_index("region_id").loc["US-TX", "price_usd_per_kwh"]
+    assert f"{nominal_price * dollars.factor(2018, 2024):.4f}" in shown
+    assert any("constant US$ of 2024" in c.value for c in at.caption)
+    again = _run(year="2018", region="US-TX", dollars="2024")
+    assert _select(again, "Dollars").value == 2024
+    assert float(again.metric[1].value) == pytest.approx(row["usd_per_mtok_output"], abs=6e-4)

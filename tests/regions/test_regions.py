@@ -88,13 +88,13 @@ def test_prices_fall_back_to_the_country_and_say_so(regions):
     # Yunnan's aluminium-smelter contract price never stands in for a tariff. Its own tariff
     # (2014) is older than the comparability window, so 2026 uses the country's current
     # industrial price, flagged as a fallback; in 2016 its own tariff is chosen.
-    assert chosen.loc["CN-YN", "price_basis"] == "industrial"
+    assert chosen.loc["CN-YN", "price_basis"] == "industrial_average"
     assert chosen.loc["CN-YN", "price_is_fallback"] and chosen.loc["CN-YN", "price_comparable"]
     assert chosen.loc["CN-YN", "price_n_options"] >= 2
     in_2016 = choose_prices(regions, prices, 2016).set_index("region_id")
-    assert in_2016.loc["CN-YN", "price_basis"] == "industrial"
+    assert in_2016.loc["CN-YN", "price_basis"] == "industrial_average"
     assert not in_2016.loc["CN-YN", "price_is_fallback"] and in_2016.loc["CN-YN", "price_year"] == 2014
-    assert chosen.loc["US-VA", "price_basis"] == "industrial"
+    assert chosen.loc["US-VA", "price_basis"] == "industrial_average"
     assert chosen.loc["IE", "price_n_options"] >= 6
     assert chosen.loc["CN-GS", "price_min_usd_per_kwh"] < chosen.loc["CN-GS", "price_max_usd_per_kwh"]
     in_2018 = choose_prices(regions, prices, 2018).set_index("region_id")
@@ -102,8 +102,8 @@ def test_prices_fall_back_to_the_country_and_say_so(regions):
     assert in_2018.loc["CN-SC", "price_is_fallback"]  # the provincial table starts later
     assert in_2018.loc["CN-SC", "price_year"] <= 2018
     # A chosen basis is honoured where it exists.
-    commercial = choose_prices(regions, prices, 2018, basis="commercial").set_index("region_id")
-    eia = prices[(prices["region_id"] == "US-VA") & (prices["year"] == 2018) & (prices["basis"] == "commercial")]
+    commercial = choose_prices(regions, prices, 2018, basis="commercial_average").set_index("region_id")
+    eia = prices[(prices["region_id"] == "US-VA") & (prices["year"] == 2018) & (prices["basis"] == "commercial_average")]
     # (EIA publishes it twice, in the EIA-861 workbook and in SEDS: either sourced value.)
     assert len(eia) >= 1
     assert any(commercial.loc["US-VA", "price_usd_per_kwh"] == pytest.approx(v) for v in eia["usd_per_kwh"])
@@ -152,7 +152,7 @@ def test_price_options_list_every_sourced_value_with_stable_keys(prepared):
     assert options["key"].is_unique
     assert options["source"].str.len().gt(10).all()
     # China's data-center prices (several sources, $0.03 to $0.06) are all offered.
-    dc = options[(options["scope"] == "country") & (options["basis"] == "data center")]
+    dc = options[(options["scope"] == "country") & (options["basis"] == "data_center_rate")]
     assert dc["usd_per_kwh"].min() == pytest.approx(0.03) and dc["usd_per_kwh"].max() >= 0.055
     again = choices.price_options("CN-SC", 2018)
     assert list(again["key"]) == list(options["key"])
@@ -162,7 +162,7 @@ def test_price_options_list_every_sourced_value_with_stable_keys(prepared):
 def test_a_picked_price_replaces_the_rule_for_that_region_only(prepared):
     prices = yearly.region_prices(2026)
     rule = prices.set_index("region_id")
-    assert rule.loc["CN-YN", "price_basis"] == "industrial"  # not the smelter's contract
+    assert rule.loc["CN-YN", "price_basis"] == "industrial_average"  # not the smelter's contract
     assert rule.loc["CN-SC", "price_chosen_by"] == "rule"
     options = choices.price_options("CN-SC", 2026)
     cheapest = options.loc[options["usd_per_kwh"].idxmin()]

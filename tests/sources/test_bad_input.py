@@ -160,13 +160,14 @@ def test_bad_rows_in_a_curated_table(fresh_cache, tmp_path, monkeypatch):
     table = layers / "tables" / "national_prices.csv"
     good = len(store.load("national-prices"))
     with open(table, "a", encoding="utf-8") as fh:
-        fh.write("XX-ZZ,0.1,USD,kWh,2023,industrial,,A source,bad region\n")
-        fh.write("US,0.1,USD,kWh,2023,industrial,,,no source\n")
-        fh.write("US,,USD,kWh,2023,industrial,,A source,no price\n")
+        fh.write("XX-ZZ,0.1,USD,kWh,2023,industrial,industrial_average,,A source,bad region\n")
+        fh.write("US,0.1,USD,kWh,2023,industrial,industrial_average,,,no source\n")
+        fh.write("US,,USD,kWh,2023,industrial,industrial_average,,A source,no price\n")
+        fh.write("US,0.1,USD,kWh,2023,industrial,retail,,A source,unknown class\n")
     frame = store.load("national-prices")
     assert len(frame) == good
     fields = {r["field"] for r in store.rejections("national-prices")}
-    assert {"region_id", "source", "price"} <= fields
+    assert {"region_id", "source", "price", "basis_class"} <= fields
 
 
 def test_failed_refetch_keeps_the_previous_good_copy(altered):

@@ -17,7 +17,7 @@ def test_seds_prices_match_eias_own_2023_state_figures_to_the_cent(prepared):
     assert len(published) >= 6
     for row in published:
         ours = seds[(seds["region_id"] == row["region_id"]) & (seds["year"] == 2023)
-                    & (seds["basis"] == row["basis"])]
+                    & (seds["basis"] == row["basis_class"])]
         assert len(ours) == 1, row
         assert round(float(ours["usd_per_kwh"].iloc[0]) * 100, 2) == pytest.approx(
             float(row["price"]) * 100, abs=0.005), row["region_id"]
@@ -32,6 +32,6 @@ def test_every_us_state_has_an_industrial_price_for_2024(prepared):
     states = prices[prices.index.str.startswith("US-")]
     assert len(states) == 51  # 50 states and DC
     assert (states["price_year"] == 2024).all()
-    assert (states["price_basis"] == "industrial").all()
+    assert (states["price_basis"] == "industrial_average").all()
     assert (states["price_layer"] == "eia-seds-prices").all()
     assert states["price_usd_per_kwh"].between(0.03, 0.40).all()

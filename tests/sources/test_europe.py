@@ -29,7 +29,7 @@ def test_a_band_price_is_the_mean_of_the_years_semesters_as_published(prepared):
     assert float(de["price_local"].iloc[0]) == pytest.approx(sum(cells) / 2)
     assert de["currency"].iloc[0] == "EUR" and bool(de["taxes_included"].iloc[0]) is True
     assert int(de["fx_year"].iloc[0]) == 2023
-    assert (ours["basis"] == "non-household band").all()
+    assert (ours["basis"] == "non_household_band").all()
 
 
 def test_eurostat_codes_become_iso_and_aggregates_are_rejected_with_a_reason(prepared):
@@ -41,7 +41,7 @@ def test_eurostat_codes_become_iso_and_aggregates_are_rejected_with_a_reason(pre
 
 def test_thirty_european_countries_have_a_band_price_for_2024(prepared):
     prices = yearly.region_prices(2024).set_index("region_id")
-    band = prices[prices["price_basis"] == "non-household band"]
+    band = prices[prices["price_basis"] == "non_household_band"]
     assert (band["price_year"] == 2024).sum() >= 30
     assert (band["price_year"] <= 2024).all()  # never a later year
 

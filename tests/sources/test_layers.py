@@ -13,7 +13,7 @@ from geomap import cli
 from geomap.data import store
 from geomap.data.catalog import load_catalog
 from geomap.regions import yearly
-from geomap.schema import CRS, GEOMETRY_KINDS, SCHEMAS
+from geomap.schema import CRS, GEOMETRY_KINDS, PRICE_BASES, SCHEMAS
 
 
 def test_each_layer_matches_its_record(prepared):
@@ -154,7 +154,7 @@ def test_price_rows_carry_year_basis_and_source(prepared):
     eia = prepared["eia-state-prices"]
     states = eia[eia["region_id"].str.startswith("US-")]["region_id"].nunique()
     assert states == 51
-    va = eia[(eia["region_id"] == "US-VA") & (eia["year"] == 2019) & (eia["basis"] == "industrial")]
+    va = eia[(eia["region_id"] == "US-VA") & (eia["year"] == 2019) & (eia["basis"] == "industrial_average")]
     assert va["usd_per_kwh"].iloc[0] == pytest.approx(0.0695, abs=0.01)
 
 
@@ -165,7 +165,8 @@ def test_chinese_province_prices_convert_with_their_stated_rate(prepared):
     row = raw.iloc[0]
     got = cn[(cn["region_id"] == row["region_id"])]["usd_per_kwh"].iloc[0]
     assert got == pytest.approx(row["price_cny_per_kwh"] / row["cny_per_usd"])
-    assert cn["usd_per_kwh"].between(0.03, 0.15).all()
+    # From a Sichuan miner's wet-season hydro deal (0.08 CNY) to Beijing's agency-purchase price.
+    assert cn["usd_per_kwh"].between(0.01, 0.15).all()
     assert cn["region_id"].nunique() >= 29
 
 
@@ -180,7 +181,7 @@ def test_all_31_chinese_provinces_have_a_price(prepared):
     chosen = yearly.region_prices(2026).set_index("region_id")
     in_china = chosen[chosen["parent_id"] == "CN"]
     assert len(in_china) == 31 and in_china["price_comparable"].all()
-    large = cn[cn["basis"].isin(["industrial", "data center"])]
+    large = cn[cn["basis"].isin(["large_industry_tariff", "industrial_average", "data_center_rate"])]
     latest = large.groupby("region_id")["year"].max()
     old = set(latest[latest < 2026 - 3].index)
     assert set(in_china.index[in_china["price_is_fallback"].astype(bool)]) <= old
@@ -189,10 +190,10 @@ def test_all_31_chinese_provinces_have_a_price(prepared):
 def test_chinese_provinces_priced_and_contract_prices_classed_apart(prepared):
     cn = prepared["cn-province-prices"]
     assert cn["region_id"].nunique() >= 30 and "CN-YN" in set(cn["region_id"])
-    assert set(cn["basis"]) <= {"industrial", "contract", "data center"}
+    assert set(cn["basis"]) <= {"large_industry_tariff", "industrial_average", "contract", "data_center_rate"}
     # Yunnan's aluminium-smelter deal is a negotiated price, not the province's tariff.
     yunnan = cn[cn["region_id"] == "CN-YN"].set_index("basis")
-    assert "contract" in yunnan.index and "industrial" in yunnan.index
+    assert "contract" in yunnan.index and "industrial_average" in yunnan.index
     assert (cn["fx_year"] >= 2014).all() and cn["source"].str.len().gt(20).all()
 
 
@@ -255,3 +256,22 @@ def test_bitcoin_areas_and_eras(prepared):
     assert {"CN", "US", "KZ"} <= set(eras["region_id"])
     assert eras["source"].str.len().gt(5).all()
     assert (eras["event"].dropna() != "").any()
+
+
+def test_curated_industrial_prices_convert_each_currency_at_its_years_rate(prepared):
+    from geomap.tables import fx_rate, fx_rates
+
+    ours = prepared["industrial-prices"]
+    raw = pd.read_csv(load_catalog()["industrial-prices"].table_path())
+    assert len(ours) >= 100 and ours["region_id"].nunique() >= 40
+    assert set(ours["basis"]) <= set(PRICE_BASES)
+    fx = fx_rates()
+    for _, row in raw.sample(40, random_state=1).iterrows():
+        got = ours[(ours["region_id"] == row["region_id"]) & (ours["year"] == row["year"])
+                   & ((ours["price_local"] - row["price"]).abs() < 1e-9)]
+        assert len(got), (row["region_id"], row["year"])
+        rate = 1.0 if row["currency"] == "USD" else fx_rate(fx, row["currency"], int(row["year"]))[0]
+        assert got["usd_per_kwh"].iloc[0] == pytest.approx(row["price"] / rate)
+    # Korea's Industrial (B) rate after the 24 Oct 2024 rise: 182.7 won/kWh.
+    kr = ours[(ours["region_id"] == "KR") & (ours["price_local"] == pytest.approx(182.7))]
+    assert len(kr) and kr["basis_detail"].str.contains("Industrial").all()
