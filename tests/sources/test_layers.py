@@ -266,12 +266,18 @@ def test_curated_industrial_prices_convert_each_currency_at_its_years_rate(prepa
     assert len(ours) >= 100 and ours["region_id"].nunique() >= 40
     assert set(ours["basis"]) <= set(PRICE_BASES)
     fx = fx_rates()
-    for _, row in raw.sample(40, random_state=1).iterrows():
+    rate = [1.0 if r["currency"] == "USD" else fx_rate(fx, r["currency"], int(r["year"]))[0]
+            for _, r in raw.iterrows()]
+    raw = raw.assign(rate=rate)
+    # A row whose currency has no sourced rate for its year is rejected and reported, not dropped.
+    no_rate = raw[raw["rate"].isna()]
+    rejected = [r for r in store.rejections("industrial-prices") if r["field"] == "currency"]
+    assert len(rejected) == len(no_rate) and len(ours) == len(raw) - len(no_rate)
+    for _, row in raw.dropna(subset=["rate"]).sample(40, random_state=1).iterrows():
         got = ours[(ours["region_id"] == row["region_id"]) & (ours["year"] == row["year"])
                    & ((ours["price_local"] - row["price"]).abs() < 1e-9)]
         assert len(got), (row["region_id"], row["year"])
-        rate = 1.0 if row["currency"] == "USD" else fx_rate(fx, row["currency"], int(row["year"]))[0]
-        assert got["usd_per_kwh"].iloc[0] == pytest.approx(row["price"] / rate)
+        assert got["usd_per_kwh"].iloc[0] == pytest.approx(row["price"] / row["rate"])
     # Korea's Industrial (B) rate after the 24 Oct 2024 rise: 182.7 won/kWh.
-    kr = ours[(ours["region_id"] == "KR") & (ours["price_local"] == pytest.approx(182.7))]
+    kr = ours[(ours["region_id"] == "KR") & ((ours["price_local"] - 182.7).abs() < 1e-9)]
     assert len(kr) and kr["basis_detail"].str.contains("Industrial").all()
