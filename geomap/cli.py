@@ -92,7 +92,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     table, report = summarize(args.year, basis=args.basis, price_layer=args.price_layer)
     if not args.quiet:
         _report_joins(report)
-    _write_table(dollars.prices_in(table, _base_year(args)), args.format)
+    _write_table(dollars.in_dollars(table, _base_year(args)), args.format)
     return 0
 
 
@@ -139,15 +139,10 @@ def _prices(args: argparse.Namespace):
 
 
 def _in_dollars(frame, args: argparse.Namespace):
-    """Rows with ``usd_per_kwh`` of their ``year``, deflated to ``--dollars`` (when given)."""
+    """Sourced price rows (``usd_per_kwh`` of their ``year``) in ``--dollars``, when given."""
     from geomap import dollars  # heavy: loads only for the subcommand that runs
 
-    base = _base_year(args)
-    out = frame.copy()
-    out["dollars"] = dollars.label(base)
-    if base is not None:
-        out["usd_per_kwh"] = out["usd_per_kwh"].astype(float) * dollars.factors(out["year"], base)
-    return out
+    return dollars.in_dollars(frame, _base_year(args), amounts=("usd_per_kwh",), year="year")
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:
@@ -213,7 +208,7 @@ def _cmd_embodied(args: argparse.Namespace) -> int:
     if args.region:
         from geomap import dollars  # heavy: loads only for the subcommand that runs
 
-        prices = dollars.prices_in(_prices(args), _base_year(args)).set_index("region_id")
+        prices = dollars.in_dollars(_prices(args), _base_year(args)).set_index("region_id")
         if args.region.upper() not in prices.index:
             raise GeomapError(f"unknown region {args.region!r}; see `geomap regions` for region_id values")
         row = prices.loc[args.region.upper()]

@@ -72,19 +72,17 @@ def factors(years: pd.Series, base: int) -> np.ndarray:
     return np.array([np.nan if pd.isna(y) else factor(int(y), base) for y in years], dtype=float)
 
 
-def prices_in(table: pd.DataFrame, base: int | None) -> pd.DataFrame:
-    """A chosen-price table (``price_*`` columns) with its US$ amounts in dollars of ``base``.
+def in_dollars(table: pd.DataFrame, base: int | None, *, amounts: tuple[str, ...] = PRICE_AMOUNTS,
+               year: str = "price_year") -> pd.DataFrame:
+    """``table`` with its US$ ``amounts`` (of each row's ``year``) in dollars of ``base``.
 
-    ``None`` leaves it nominal. Adds ``dollars`` (the label) either way, and ``price_cpi_factor``.
+    ``None`` leaves them nominal. Either way the copy says which in a ``dollars`` column.
     """
     out = table.copy()
     out["dollars"] = label(base)
-    if base is None:
-        out["price_cpi_factor"] = 1.0
-        return out
-    f = factors(out["price_year"], base)
-    for col in PRICE_AMOUNTS:
-        if col in out.columns:
-            out[col] = out[col].astype(float) * f
-    out["price_cpi_factor"] = f
+    if base is not None:
+        f = factors(out[year], base)
+        for col in amounts:
+            if col in out.columns:
+                out[col] = out[col].astype(float) * f
     return out

@@ -36,16 +36,18 @@ def cost_table(
     rent assumption, when set, is taken as given. Pure given its inputs: recomputing after a
     GPU or model change touches no file.
     """
-    prices = constant.prices_in(prices, dollars)
-    if dollars is not None and gpu.price_usd and gpu.price_year:
-        gpu = dataclasses.replace(
-            gpu, price_usd=gpu.price_usd * constant.factor(gpu.price_year, dollars))
+    if dollars is not None:
+        prices = constant.in_dollars(prices, dollars)
+        if gpu.price_usd and gpu.price_year:
+            gpu = dataclasses.replace(
+                gpu, price_usd=gpu.price_usd * constant.factor(gpu.price_year, dollars))
     tp = throughput_for(gpu, model)
     costs = region_costs(prices["price_usd_per_kwh"].to_numpy(dtype=float), tp, gpu, assumptions)
     out = pd.concat([prices.reset_index(drop=True), costs], axis=1)
     asic = asic_efficiency(year)
     out["asic_j_per_th"] = asic.j_per_th
     out["usd_per_phs_day"] = bitcoin_kwh_per_phs_day(asic.j_per_th) * out["price_usd_per_kwh"]
+    out["dollars"] = constant.label(dollars)
     return out[COST_COLUMNS]
 
 
